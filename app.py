@@ -1,0 +1,152 @@
+"""Fission's application factory: configuration, extensions, blueprints, CLI, signal wiring. No logic."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from dotenv import load_dotenv
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _config_from_environment() -> dict:
+    instance = ROOT / "instance"
+    redis_url = os.environ.get("REDIS_URL") or None
+    return {
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'fission.db'}",
+        "DATABASE_POOL_SIZE": int(os.environ.get("DATABASE_POOL_SIZE", "10")),
+        "REDIS_URL": redis_url,
+        "FISSION_JOBS_MODE": os.environ.get("FISSION_JOBS_MODE") or ("rq" if redis_url else "inline"),
+        "FISSION_QUEUE": os.environ.get("FISSION_QUEUE", "fission"),
+        "FISSION_PLATFORM_TOKEN": os.environ.get("FISSION_PLATFORM_TOKEN"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance),
+        "WECHAT_API_BASE": os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com"),
+        "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY"),
+        "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET"),
+        "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE"),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+    }
+
+
+def _instance_secret(instance: Path) -> str:
+    """Embedded default only: a per-install signing key kept in instance/, so sessions survive restarts."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _openapi_config() -> dict:
+    return {
+        "API_TITLE": "Fission",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "/docs",
+        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        "API_SPEC_OPTIONS": {
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "Platform token, tenant secret key (sk_…), publishable key (pk_…) "
+                        "or consumer session token (cs_…)",
+                    }
+                }
+            },
+            "info": {"description": "Multi-tenant backend for mini-program shops."},
+        },
+    }
+
+
+def _blueprints():
+    from core.health import blp as health
+    from loyalty.wiring import blueprints as loyalty_blueprints
+    from shop.wiring import blueprints as shop_blueprints
+    from tenants.customers.views import blp as customers
+    from tenants.keys.views import blp as api_keys
+    from tenants.platform.views import blp as platform
+    from tenants.sessions.views import blp as sessions
+    from tenants.settings.views import blp as settings
+
+    return health, [platform, api_keys, settings, customers, sessions, *shop_blueprints(), *loyalty_blueprints()]
+
+
+def _wire_signals() -> None:
+    """Who listens to what: jobs ask tenants which tenants are active; domains subscribe to events."""
+    from core import jobs
+    from loyalty.wiring import wire as wire_loyalty
+    from shop.wiring import wire as wire_shop
+    from tenants.platform import service as platform
+
+    jobs.runtime.tenant_is_active = platform.is_active
+    jobs.runtime.active_tenant_ids = platform.active_tenant_ids
+    import tenants.jobs  # noqa: F401 - registers the platform's periodic jobs
+    import tenants.settings.sections  # noqa: F401 - registers the auth and wechat sections
+
+    wire_shop()
+    wire_loyalty()
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    load_dotenv(ROOT / ".env")
+    app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    app.config.update(_config_from_environment())
+    app.config.update(_openapi_config())
+    app.config.update(overrides or {})
+    app.json.sort_keys = False
+
+    from core import jobs
+    from core.api import Api, register_error_handlers
+    from core.db import database
+    from core.logging import configure_logging
+    from core.migrate import db_cli
+    from core.worker import start_inline_jobs_on_first_request, worker_command
+    from shop.demo import demo_command
+    from tenants.auth import init_auth
+    from tenants.cli import tenants_cli
+
+    configure_logging(app)
+    database.configure(app.config["DATABASE_URL"], pool_size=app.config["DATABASE_POOL_SIZE"])
+    jobs.runtime.mode = app.config["FISSION_JOBS_MODE"]
+    jobs.runtime.redis_url = app.config["REDIS_URL"]
+    jobs.runtime.queue_name = app.config["FISSION_QUEUE"]
+    jobs.runtime._queue = None
+
+    api = Api(app)
+    register_error_handlers(app)
+    init_auth(app)
+    health, blueprints = _blueprints()
+    app.register_blueprint(health)
+    for blueprint in blueprints:
+        api.register_blueprint(blueprint)
+    _wire_signals()
+    if jobs.runtime.mode == "inline":
+        start_inline_jobs_on_first_request(app)
+
+    app.cli.add_command(db_cli)
+    app.cli.add_command(tenants_cli)
+    app.cli.add_command(worker_command)
+    app.cli.add_command(demo_command)
+    return app
+
+
+_app: Flask | None = None
+
+
+def __getattr__(name: str):
+    """`app.app` is `create_app()`, made on first use: `flask --app app …` and gunicorn `app:app`
+    find it, while importing this module (tests, migrations) builds nothing."""
+    global _app
+    if name == "app":
+        if _app is None:
+            _app = create_app()
+        return _app
+    raise AttributeError(name)

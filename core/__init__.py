@@ -1,0 +1,1 @@
+"""The shared kernel: knows no domain."""

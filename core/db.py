@@ -1,0 +1,152 @@
+"""Database kernel: declarative base, column types, engine, and the unit of work."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp that is always timezone-aware UTC in Python, whatever the database returns."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# Public ids compare byte-wise so that `ORDER BY id` is creation order on every database.
+PublicId = String(40).with_variant(String(40, collation="C"), "postgresql")
+JSONDocument = JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict: JSONDocument, list: JSONDocument}
+
+
+def normalize_url(url: str) -> str:
+    """Let a plain postgresql:// URL pick our driver (psycopg 3)."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Database:
+    """The process's engine and session factory, configured once by the application factory."""
+
+    def __init__(self):
+        self.engine: Engine | None = None
+        self.session_factory: sessionmaker[Session] | None = None
+
+    def configure(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+        url = normalize_url(url)
+        if self.engine is not None and str(self.engine.url) == str(make_url(url)):
+            return
+        if self.engine is not None:
+            self.engine.dispose()
+        kwargs: dict = {"echo": echo, "future": True}
+        if url.startswith("sqlite"):
+            database = make_url(url).database
+            if database and database != ":memory:":
+                os.makedirs(os.path.dirname(os.path.abspath(database)), exist_ok=True)
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        engine = create_engine(url, **kwargs)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        self.engine = engine
+        self.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.require_engine().dialect.name
+
+    def require_engine(self) -> Engine:
+        if self.engine is None:
+            raise RuntimeError("the database is not configured; call create_app() first")
+        return self.engine
+
+    def session(self) -> Session:
+        if self.session_factory is None:
+            raise RuntimeError("the database is not configured; call create_app() first")
+        return self.session_factory()
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+database = Database()
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run `callback` once the unit of work that owns `session` has committed (never on rollback)."""
+    session.info.setdefault("after_commit", []).append(callback)
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """A session whose transaction commits when the block ends and rolls back if it raises.
+
+    Entry points (views, jobs, webhooks, CLI commands) own this; services only flush.
+    Callbacks registered with `after_commit` run after the commit, outside the transaction.
+    """
+    session = database.session()
+    try:
+        yield session
+        session.commit()
+        callbacks = session.info.pop("after_commit", [])
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+    for callback in callbacks:
+        callback()
+
+
+def insert_ignoring_conflicts(session: Session, table, values: dict | list[dict], *, index_elements: list[str]):
+    """INSERT … ON CONFLICT DO NOTHING on PostgreSQL and SQLite; returns the result (rowcount = inserted)."""
+    dialect = session.get_bind().dialect.name
+    builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = builder(table).values(values).on_conflict_do_nothing(index_elements=index_elements)
+    return session.execute(statement)

@@ -1,0 +1,93 @@
+"""Domain events: how `loyalty` (and later capabilities) learn about orders without importing `shop`.
+
+Payloads carry plain ids and integer amounts only. Handlers run synchronously in the publisher's
+transaction (so an order is never paid without its points being credited, or vice versa); a
+handler that wants background work enqueues a job through the outbox from there.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+
+@dataclass(frozen=True)
+class LineAmount:
+    """One order line's part of an event: what was paid for it (or refunded from it)."""
+
+    line_id: str
+    product_id: str
+    sku_id: str
+    quantity: int
+    amount: int  # minor units paid (or refunded) for this line
+
+
+@dataclass(frozen=True)
+class OrderEvent:
+    tenant_id: str
+    order_id: str
+    customer_id: str
+    currency: str
+
+
+@dataclass(frozen=True)
+class OrderPaid(OrderEvent):
+    amount: int = 0  # what the customer paid, minor units
+    points_used: int = 0
+    coupon_id: str | None = None
+    lines: tuple[LineAmount, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class OrderCancelled(OrderEvent):
+    was_paid: bool = False
+    coupon_id: str | None = None
+    points_used: int = 0
+
+
+@dataclass(frozen=True)
+class OrderShipped(OrderEvent):
+    pass
+
+
+@dataclass(frozen=True)
+class OrderCompleted(OrderEvent):
+    after_sales_ends_at: str = ""  # ISO 8601
+
+
+@dataclass(frozen=True)
+class OrderRefunded(OrderEvent):
+    refund_id: str = ""
+    amount: int = 0  # refunded now, minor units
+    paid_amount: int = 0  # what the order paid in all
+    refunded_total: int = 0  # refunded so far, this refund included
+    points_returned: int = 0  # points of the order's deduction given back by this refund
+    fully_refunded: bool = False
+    lines: tuple[LineAmount, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class AfterSalesClosed(OrderEvent):
+    """The after-sales window ended: points and commissions of this order become final."""
+
+    amount: int = 0  # paid less refunded
+    lines: tuple[LineAmount, ...] = field(default_factory=tuple)
+
+
+Handler = Callable[[Session, OrderEvent], None]
+_handlers: dict[type, list[Handler]] = defaultdict(list)
+
+
+def subscribe(event_type: type, handler: Handler) -> None:
+    """Register a handler (wired once, in app.py)."""
+    if handler not in _handlers[event_type]:
+        _handlers[event_type].append(handler)
+
+
+def publish(session: Session, event: OrderEvent) -> None:
+    """Run every handler of this event in the caller's transaction."""
+    for handler in _handlers[type(event)]:
+        handler(session, event)

@@ -1,0 +1,199 @@
+"""`Idempotency-Key` for any endpoint, with one decorator.
+
+The first request with a key claims it in a short transaction of its own (a unique row), runs,
+and stores its response. A replay with the same body gets the stored status and body back with
+`Idempotent-Replayed: true`; the same key with a different body is 422 `idempotency_key_reused`.
+Two requests with one key at once: the second waits for the first and replays it (or, if the
+first is still running after a while, gets 409 `idempotency_request_in_progress`). Responses of
+5xx and unexpected errors release the key, so a retry runs again. Keys are scoped to the tenant
+and the credential (consumer or API key) that sent them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import time
+from datetime import datetime, timedelta
+from functools import wraps
+
+from flask import Response, g, request
+from sqlalchemy import Integer, String, Text, delete, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+from werkzeug.exceptions import HTTPException
+
+from core import clock
+from core.db import Base, insert_ignoring_conflicts, unit_of_work
+from core.errors import DomainError, InvalidRequest, http_error_body
+from core.tenancy import TenantScoped, current_tenant_id
+
+HEADER = "Idempotency-Key"
+LOCK_SECONDS = 60
+WAIT_SECONDS = 10.0
+RETAIN = timedelta(hours=24)
+
+
+class IdempotencyKeyReused(DomainError):
+    status, reason = 422, "idempotency_key_reused"
+    message = "This Idempotency-Key was used with a different request"
+
+
+class IdempotencyRequestInProgress(DomainError):
+    status, reason = 409, "idempotency_request_in_progress"
+    message = "A request with this Idempotency-Key is still being processed"
+
+
+class IdempotencyRecord(TenantScoped, Base):
+    __tablename__ = "idempotency_keys"
+
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    locked_until: Mapped[datetime | None]
+    response_status: Mapped[int | None] = mapped_column(Integer)
+    response_body: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+def _fingerprint() -> str:
+    body = request.get_data(cache=True) or b""
+    with contextlib.suppress(ValueError):  # not JSON: compare the raw bytes
+        body = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n" + body).hexdigest()
+
+
+def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
+    """Claim the key; None if we own it now, else the existing record (completed or running)."""
+    now = clock.now()
+    with unit_of_work() as session:
+        inserted = insert_ignoring_conflicts(
+            session,
+            IdempotencyRecord.__table__,
+            {
+                "tenant_id": current_tenant_id(),
+                "scope": scope,
+                "key": key,
+                "fingerprint": fingerprint,
+                "locked_until": now + timedelta(seconds=LOCK_SECONDS),
+                "created_at": now,
+            },
+            index_elements=["tenant_id", "scope", "key"],
+        ).rowcount
+        if inserted:
+            return None
+        record = session.scalars(
+            select(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+        ).one()
+        if record.fingerprint != fingerprint:
+            raise IdempotencyKeyReused()
+        stale = record.response_status is None and record.locked_until and record.locked_until < now
+        if stale:
+            # The first owner died mid-request: take the key over, guarded on the lock we saw.
+            taken = session.execute(
+                update(IdempotencyRecord)
+                .where(
+                    IdempotencyRecord.scope == scope,
+                    IdempotencyRecord.key == key,
+                    IdempotencyRecord.locked_until == record.locked_until,
+                    IdempotencyRecord.response_status.is_(None),
+                )
+                .values(locked_until=now + timedelta(seconds=LOCK_SECONDS))
+            ).rowcount
+            if taken:
+                return None
+        return record
+
+
+def _store(scope: str, key: str, response: Response) -> None:
+    with unit_of_work() as session:
+        session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+            .values(response_status=response.status_code, response_body=response.get_data(as_text=True),
+                    locked_until=None)
+        )
+
+
+def _release(scope: str, key: str) -> None:
+    with unit_of_work() as session:
+        session.execute(
+            delete(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+        )
+
+
+def _replay(record: IdempotencyRecord) -> Response:
+    response = Response(record.response_body, status=record.response_status, mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _wait_for(scope: str, key: str, fingerprint: str) -> Response:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        record = _claim(scope, key, fingerprint)
+        if record is None:
+            return None  # the first owner died and we took over
+        if record.response_status is not None:
+            return _replay(record)
+    raise IdempotencyRequestInProgress()
+
+
+def _error_response(error: Exception) -> Response:
+    if isinstance(error, DomainError):
+        body, status = error.body(), error.status
+    else:
+        body, status, _ = http_error_body(error)
+    return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+def idempotent(view):
+    """Make a view honour `Idempotency-Key` (place it above flask-smorest's decorators)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is None or current_tenant_id() is None:
+            return view(*args, **kwargs)
+        if not 1 <= len(key) <= 255:
+            raise InvalidRequest("Idempotency-Key must be 1 to 255 characters",
+                                 errors={"headers": {HEADER: ["Length must be between 1 and 255."]}})
+        scope = g.get("principal_id") or "anonymous"
+        fingerprint = _fingerprint()
+        record = _claim(scope, key, fingerprint)
+        if record is not None:
+            if record.response_status is not None:
+                return _replay(record)
+            replayed = _wait_for(scope, key, fingerprint)
+            if replayed is not None:
+                return replayed
+        try:
+            response = view(*args, **kwargs)
+        except (DomainError, HTTPException) as error:
+            response = _error_response(error)
+            if response.status_code >= 500:
+                _release(scope, key)
+                raise
+            _store(scope, key, response)
+            return response
+        except BaseException:
+            _release(scope, key)
+            raise
+        if not isinstance(response, Response):
+            from flask import make_response
+
+            response = make_response(response)
+        if response.status_code >= 500:
+            _release(scope, key)
+        else:
+            _store(scope, key, response)
+        return response
+
+    return wrapper
+
+
+def purge_expired(session) -> int:
+    """Forget keys older than the retention window (run per tenant by the scheduler)."""
+    cutoff = clock.now() - RETAIN
+    return session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff)).rowcount

@@ -1,0 +1,62 @@
+"""`flask demo`: the embedded default, ready to try — a migrated database, a demo tenant, a server."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from core import migrate
+from core.db import unit_of_work
+from core.tenancy import tenant_scope
+from tenants.platform import service as platform
+from tenants.platform.models import Tenant
+from tenants.settings import service as settings
+
+DEMO_SLUG = "demo"
+
+
+def _create_demo_tenant() -> dict:
+    with unit_of_work() as session:
+        created = platform.create_tenant(session, name="Demo Shop", slug=DEMO_SLUG)
+        with tenant_scope(created["id"]):
+            settings.update(session, patch={"auth": {"dev_login_enabled": True}})
+            seed_catalog(session)
+    return {"tenant_id": created["id"], "publishable_key": created["publishable_key"],
+            "admin_key": created["admin_key"]}
+
+
+def seed_catalog(session) -> None:
+    """A few products to browse (filled in by the catalog capability)."""
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Prepare the database and demo tenant, then exit.")
+def demo_command(host, port, no_serve):
+    """Migrate, create the demo tenant (once), print its keys, and serve the API."""
+    migrate.upgrade()
+    keys_file = current_app.instance_path + "/demo-keys.json"
+    with unit_of_work() as session:
+        exists = session.scalars(select(Tenant.id).where(Tenant.slug == DEMO_SLUG)).first()
+    if exists:
+        try:
+            with open(keys_file) as handle:
+                keys = json.load(handle)
+        except FileNotFoundError:
+            keys = {"tenant_id": exists, "note": "keys were shown when the demo tenant was created"}
+    else:
+        keys = _create_demo_tenant()
+        with open(keys_file, "w") as handle:
+            json.dump(keys, handle, indent=2)
+    click.echo(json.dumps({**keys, "api": f"http://{host}:{port}/v1", "docs": f"http://{host}:{port}/docs"},
+                          indent=2))
+    if not no_serve:
+        from core.worker import start_inline_jobs
+
+        if current_app.config["FISSION_JOBS_MODE"] == "inline":
+            start_inline_jobs()
+        current_app.run(host=host, port=port, threaded=True, use_reloader=False)

@@ -1,0 +1,205 @@
+"""Who is calling: the platform operator, a tenant secret key (with a role), a tenant's
+publishable key, or a consumer session. Resolved once per request; decorators say who may call.
+
+Every credential of a tenant sets that tenant as the request's scope (core.tenancy).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import wraps
+
+from flask import Flask, current_app, g, request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select, update
+
+from core import clock
+from core.api import document
+from core.db import unit_of_work
+from core.errors import DomainError, Forbidden, Unauthenticated
+from core.tenancy import all_tenants, reset_request_tenant, set_request_tenant
+from tenants.keys.models import ApiKey
+from tenants.platform.models import Tenant
+
+ROLES = ("admin", "finance", "staff")
+SESSION_TOKEN_PREFIX = "cs_"
+SESSION_TTL = timedelta(days=30)
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class TenantSuspended(DomainError):
+    status, reason = 403, "tenant_suspended"
+    message = "This tenant is suspended"
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str  # "platform" | "secret" | "publishable" | "customer"
+    tenant_id: str | None = None
+    role: str | None = None
+    key_id: str | None = None
+    customer_id: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.key_id or self.customer_id or self.kind
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="fission-consumer-session")
+
+
+def issue_session_token(*, tenant_id: str, customer_id: str) -> tuple[str, object]:
+    """A signed consumer token bound to tenant and customer, and when it expires."""
+    token = SESSION_TOKEN_PREFIX + _serializer().dumps({"t": tenant_id, "c": customer_id})
+    return token, clock.now() + SESSION_TTL
+
+
+def _principal_for(credential: str) -> Principal:
+    platform_token = current_app.config.get("FISSION_PLATFORM_TOKEN")
+    if platform_token and hmac.compare_digest(credential.encode(), platform_token.encode()):
+        return Principal("platform")
+    if credential.startswith("sk_"):
+        return _secret_key_principal(credential)
+    if credential.startswith("pk_"):
+        with unit_of_work() as session:
+            tenant = session.scalars(select(Tenant).where(Tenant.publishable_key == credential)).one_or_none()
+            if tenant is None:
+                raise Unauthenticated("Unknown publishable key")
+            _refuse_suspended(tenant)
+            return Principal("publishable", tenant_id=tenant.id)
+    if credential.startswith(SESSION_TOKEN_PREFIX):
+        return _session_principal(credential[len(SESSION_TOKEN_PREFIX):])
+    raise Unauthenticated("Unrecognised credential")
+
+
+def _secret_key_principal(credential: str) -> Principal:
+    now = clock.now()
+    with unit_of_work() as session, all_tenants():
+        # The tenant is not known until the key is found: this lookup is deliberately cross-tenant.
+        key = session.scalars(
+            select(ApiKey).where(ApiKey.key_hash == hash_secret(credential), ApiKey.revoked_at.is_(None))
+        ).first()
+        if key is None:
+            raise Unauthenticated("Unknown or revoked API key")
+        tenant = session.get(Tenant, key.tenant_id)
+        _refuse_suspended(tenant)
+        if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+            # Recorded at most once a minute per key, so reads do not become writes.
+            session.execute(
+                update(ApiKey)
+                .where(ApiKey.tenant_id == key.tenant_id, ApiKey.id == key.id)
+                .values(last_used_at=now)
+            )
+        return Principal("secret", tenant_id=key.tenant_id, role=key.role, key_id=key.id)
+
+
+def _session_principal(token: str) -> Principal:
+    try:
+        data = _serializer().loads(token, max_age=int(SESSION_TTL.total_seconds()))
+    except SignatureExpired as error:
+        raise Unauthenticated("Session expired") from error
+    except BadSignature as error:
+        raise Unauthenticated("Invalid session token") from error
+    with unit_of_work() as session:
+        tenant = session.get(Tenant, data["t"])
+        if tenant is None:
+            raise Unauthenticated("Invalid session token")
+        _refuse_suspended(tenant)
+    return Principal("customer", tenant_id=data["t"], customer_id=data["c"])
+
+
+def _refuse_suspended(tenant: Tenant) -> None:
+    if tenant.status != "active":
+        raise TenantSuspended()
+
+
+def init_auth(app: Flask) -> None:
+    """Resolve the credential of every request and set its tenant scope."""
+
+    @app.before_request
+    def _authenticate():
+        g.principal = None
+        g.principal_error = None
+        header = request.headers.get("Authorization", "")
+        if not header:
+            return
+        scheme, _, credential = header.partition(" ")
+        if scheme.lower() != "bearer" or not credential.strip():
+            g.principal_error = Unauthenticated("Authorization must be 'Bearer <credential>'")
+            return
+        try:
+            principal = _principal_for(credential.strip())
+        except TenantSuspended:
+            raise
+        except Unauthenticated as error:
+            g.principal_error = error  # reported only by endpoints that need a credential
+            return
+        g.principal = principal
+        g.principal_id = principal.id
+        g.tenant_token = set_request_tenant(principal.tenant_id)
+
+    @app.teardown_request
+    def _leave_tenant(_exc):
+        token = g.pop("tenant_token", None)
+        if token is not None:
+            reset_request_tenant(token)
+
+
+def current_principal() -> Principal:
+    principal = g.get("principal")
+    if principal is None:
+        raise g.get("principal_error") or Unauthenticated("Authentication required")
+    return principal
+
+
+def current_customer_id() -> str:
+    return current_principal().customer_id
+
+
+def _guard(allowed_kinds: tuple[str, ...], roles: tuple[str, ...] = ()):
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            principal = current_principal()
+            if principal.kind not in allowed_kinds:
+                raise Forbidden("This credential may not call this endpoint")
+            if principal.kind == "secret" and roles and principal.role != "admin" and principal.role not in roles:
+                raise Forbidden(f"The {principal.role} role may not do this")
+            return view(*args, **kwargs)
+
+        return document(security=[{"bearerAuth": []}])(wrapper)
+
+    return decorator
+
+
+def platform_only(view):
+    """Only the platform operator's token."""
+    return _guard(("platform",))(view)
+
+
+def secret_key(*roles: str):
+    """A tenant secret key whose role is one of `roles` (admin may always)."""
+    return _guard(("secret",), roles or ("admin",))
+
+
+def storefront(view):
+    """A publishable key or a consumer session (anonymous catalog reads, login)."""
+    return _guard(("publishable", "customer"))(view)
+
+
+def publishable_key(view):
+    """Only a publishable key (logging in)."""
+    return _guard(("publishable",))(view)
+
+
+def consumer(view):
+    """Only a consumer session."""
+    return _guard(("customer",))(view)
