@@ -1,0 +1,26 @@
+"""Pure coupon rules, tested without a database."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from core.money import round_half_up
+
+
+def coupon_discount(*, kind: str, eligible_subtotal: int, amount_off: int | None = None,
+                    percent_off=None, max_discount: int | None = None, min_spend: int = 0) -> int:
+    """The discount a coupon gives on the in-scope subtotal (0 when the minimum spend is not met).
+
+    Never more than the in-scope subtotal; percent-off rounds half-up at the minor unit, then caps.
+    """
+    if eligible_subtotal <= 0 or eligible_subtotal < min_spend:
+        return 0
+    if kind == "amount_off":
+        discount = amount_off or 0
+    elif kind == "percent_off":
+        discount = round_half_up(Fraction(eligible_subtotal) * Fraction(str(percent_off)) / 100)
+        if max_discount is not None:
+            discount = min(discount, max_discount)
+    else:
+        raise ValueError(f"unknown coupon kind {kind!r}")
+    return max(0, min(discount, eligible_subtotal))

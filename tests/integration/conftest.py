@@ -1,0 +1,79 @@
+"""Integration fixtures: real Redis with real RQ worker processes, a live HTTP server, localstripe."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from redis import Redis
+
+from core import jobs
+from tests.conftest import REDIS_URL
+from tests.support.factories import PLATFORM_TOKEN
+from tests.support.processes import LiveServer, Localstripe, WorkerProcess
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    connection = Redis.from_url(REDIS_URL)
+    connection.ping()
+    connection.flushdb()
+    yield REDIS_URL
+    connection.flushdb()
+
+
+@pytest.fixture
+def rq_mode(redis_url):
+    """Jobs leave this process through Redis to real `flask worker` processes; restored afterwards."""
+    saved = (jobs.runtime.mode, jobs.runtime.redis_url, jobs.runtime.queue_name, jobs.runtime._queue)
+    jobs.runtime.mode = "rq"
+    jobs.runtime.redis_url = redis_url
+    jobs.runtime.queue_name = f"fission-test-{uuid.uuid4().hex[:8]}"
+    jobs.runtime._queue = None
+    yield jobs.runtime
+    jobs.runtime.mode, jobs.runtime.redis_url, jobs.runtime.queue_name, jobs.runtime._queue = saved
+
+
+@pytest.fixture
+def worker_env(database_url, rq_mode) -> dict:
+    """The environment a worker subprocess needs to share this test's database and queue."""
+    return {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": rq_mode.redis_url,
+        "FISSION_QUEUE": rq_mode.queue_name,
+        "FISSION_JOBS_MODE": "rq",
+        "FISSION_PLATFORM_TOKEN": PLATFORM_TOKEN,
+        "SECRET_KEY": "test-secret-key",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.fixture
+def start_worker(worker_env):
+    """Start real worker processes: `start_worker()` runs until the test ends, `burst=True` drains and exits."""
+    started = []
+
+    def start(*, burst: bool = False, **extra_env) -> WorkerProcess:
+        worker = WorkerProcess({**worker_env, **extra_env}, burst=burst).start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def live_server(app):
+    server = LiveServer(app).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def localstripe():
+    server = Localstripe().start()
+    yield server
+    server.stop()
