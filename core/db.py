@@ -144,9 +144,15 @@ def unit_of_work() -> Iterator[Session]:
         callback()
 
 
-def insert_ignoring_conflicts(session: Session, table, values: dict | list[dict], *, index_elements: list[str]):
-    """INSERT … ON CONFLICT DO NOTHING on PostgreSQL and SQLite; returns the result (rowcount = inserted)."""
+def insert_ignoring_conflicts(session: Session, table, values: dict | list[dict], *, index_elements: list[str]) -> int:
+    """INSERT … ON CONFLICT DO NOTHING on PostgreSQL and SQLite; returns how many rows were inserted.
+
+    Counted with RETURNING: the driver's rowcount is not reliable for this statement.
+    """
     dialect = session.get_bind().dialect.name
     builder = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = builder(table).values(values).on_conflict_do_nothing(index_elements=index_elements)
-    return session.execute(statement)
+    statement = (
+        builder(table).values(values).on_conflict_do_nothing(index_elements=index_elements)
+        .returning(*[table.c[name] for name in index_elements])
+    )
+    return len(session.execute(statement).all())

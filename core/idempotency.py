@@ -79,7 +79,7 @@ def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
                 "created_at": now,
             },
             index_elements=["tenant_id", "scope", "key"],
-        ).rowcount
+        )
         if inserted:
             return None
         record = session.scalars(

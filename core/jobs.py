@@ -312,7 +312,7 @@ def schedule_periodic() -> int:
                 SchedulerTick.__table__,
                 {"name": spec.name, "slot": slot, "created_at": now},
                 index_elements=["name", "slot"],
-            ).rowcount
+            )
             if not claimed:
                 continue
             for tenant_id in runtime.active_tenant_ids(session):

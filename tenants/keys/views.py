@@ -3,6 +3,7 @@ from flask.views import MethodView
 
 from core.api import Blueprint, PageArgsSchema, Schema, page_schema
 from core.db import unit_of_work
+from core.idempotency import idempotent
 from tenants.auth import ROLES, secret_key
 from tenants.keys import service
 
@@ -33,6 +34,7 @@ ApiKeyPageSchema = page_schema(ApiKeySchema)
 
 @blp.route("")
 class ApiKeys(MethodView):
+    @idempotent
     @secret_key("admin")
     @blp.arguments(ApiKeyCreateSchema)
     @blp.response(201, ApiKeyCreatedSchema)
@@ -40,7 +42,7 @@ class ApiKeys(MethodView):
         """Create a secret key with a role; the key is shown only in this response."""
         with unit_of_work() as session:
             key, secret = service.create_key(session, **data)
-            return {**ApiKeySchema().dump(key), "key": secret}
+            return {**{name: getattr(key, name) for name in ApiKeySchema().fields}, "key": secret}
 
     @secret_key("admin")
     @blp.arguments(PageArgsSchema, location="query")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -97,7 +99,11 @@ class Localstripe:
     def start(self) -> Localstripe:
         executable = Path(sys.executable).with_name("localstripe")
         command = [str(executable)] if executable.exists() else [sys.executable, "-m", "localstripe"]
+        # localstripe saves its state to <tempdir>/localstripe.pickle: a private TMPDIR keeps two
+        # instances (two test runs on one machine) from overwriting each other.
+        self.tmpdir = tempfile.mkdtemp(prefix="localstripe-")
         self.process = subprocess.Popen(command + ["--port", str(self.port), "--from-scratch"],
+                                        env={**os.environ, "TMPDIR": self.tmpdir},
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for_port(self.port)
         return self
@@ -106,3 +112,4 @@ class Localstripe:
         if self.process:
             self.process.terminate()
             self.process.wait(timeout=10)
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
