@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import secrets
 from pathlib import Path
@@ -28,6 +29,8 @@ def _config_from_environment() -> dict:
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET"),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        # Extra modules that register jobs (plugins; the tests' own job for the worker processes).
+        "FISSION_JOB_MODULES": [m for m in os.environ.get("FISSION_JOB_MODULES", "").split(",") if m],
     }
 
 
@@ -79,7 +82,7 @@ def _blueprints():
     return health, [platform, api_keys, settings, customers, sessions, *shop_blueprints(), *loyalty_blueprints()]
 
 
-def _wire_signals() -> None:
+def _wire_signals(extra_job_modules: list[str]) -> None:
     """Who listens to what: jobs ask tenants which tenants are active; domains subscribe to events."""
     from core import jobs
     from loyalty.wiring import wire as wire_loyalty
@@ -93,6 +96,8 @@ def _wire_signals() -> None:
 
     wire_shop()
     wire_loyalty()
+    for module in extra_job_modules:
+        importlib.import_module(module)
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -127,7 +132,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(health)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
-    _wire_signals()
+    _wire_signals(app.config["FISSION_JOB_MODULES"])
     if jobs.runtime.mode == "inline":
         start_inline_jobs_on_first_request(app)
 

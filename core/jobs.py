@@ -238,7 +238,10 @@ def run_due(*, limit: int = 500, tenant_id: str | None = None) -> int:
         with unit_of_work() as session:
             ids = _due_ids(session, limit=limit, tenant_id=tenant_id, for_relay=False)
         for job_id in ids:
-            execute(job_id)
+            try:
+                execute(job_id)
+            except Exception:  # recorded on the row by execute(), with its retry time; go on with the rest
+                log.exception("job %s failed", job_id)
         ran += len(ids)
         if len(ids) < limit:
             return ran

@@ -92,6 +92,21 @@ def _scope_statement_to_tenant(state) -> None:
     )
 
 
+@event.listens_for(Session, "transient_to_pending")
+def _stamp_on_add(_session: Session, obj) -> None:
+    # Stamp when the object joins the session (the tenant scope is surely active then), not only
+    # at flush, which may happen after the block that set the scope has ended.
+    if not isinstance(obj, TenantScoped):
+        return
+    tenant_id = _current_tenant.get()
+    if tenant_id is None:
+        return  # before_flush refuses it if no tenant is known by then either
+    if obj.tenant_id is None:
+        obj.tenant_id = tenant_id
+    elif obj.tenant_id != tenant_id and not _all_tenants.get():
+        raise TenantScopeMissing(f"{type(obj).__name__} stamped for another tenant")
+
+
 @event.listens_for(Session, "before_flush")
 def _stamp_new_rows(session: Session, _context, _instances) -> None:
     tenant_id = _current_tenant.get()

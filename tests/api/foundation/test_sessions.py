@@ -1,0 +1,109 @@
+import pytest
+
+from tests.support.wechat import WechatStandIn
+
+
+@pytest.fixture
+def wechat(app, tenant):
+    with WechatStandIn() as stand_in:
+        previous = app.config["WECHAT_API_BASE"]
+        app.config["WECHAT_API_BASE"] = stand_in.url
+        tenant.settings({"wechat": {"app_id": stand_in.app_id, "app_secret": stand_in.app_secret}})
+        yield stand_in
+        app.config["WECHAT_API_BASE"] = previous
+
+
+def log_in(tenant, code, expect):
+    return tenant.storefront.post("/v1/storefront/sessions", {"provider": "wechat", "code": code}, expect=expect)
+
+
+def test_a_wechat_login_maps_one_openid_to_one_customer(tenant, wechat):
+    first = log_in(tenant, "alice", 201).get_json()
+    second = log_in(tenant, "alice", 201).get_json()
+
+    assert first["customer"]["id"] == second["customer"]["id"]
+    assert first["token"].startswith("cs_") and first["expires_at"]
+    assert wechat.requests[0]["appid"] == wechat.app_id
+    assert tenant.admin.as_(first["token"]).get("/v1/storefront/me", expect=200).get_json()["id"] == \
+        first["customer"]["id"]
+
+
+def test_the_same_openid_is_a_different_customer_in_another_tenant(tenant, other_tenant, wechat):
+    other_tenant.settings({"wechat": {"app_id": wechat.app_id, "app_secret": wechat.app_secret}})
+
+    mine = log_in(tenant, "bob", 201).get_json()["customer"]["id"]
+    theirs = log_in(other_tenant, "bob", 201).get_json()["customer"]["id"]
+
+    assert mine != theirs
+
+
+@pytest.mark.parametrize("code, status, reason", [
+    ("used-code", 401, "invalid_login_code"),
+    ("bad-code", 401, "invalid_login_code"),
+    ("blocked-user", 401, "invalid_login_code"),
+    ("busy", 503, "provider_unavailable"),
+    ("rate-limited", 503, "provider_unavailable"),
+    ("server-down", 503, "provider_unavailable"),
+    ("odd-error", 502, "provider_error"),
+    ("not-json", 502, "provider_error"),
+])
+def test_wechat_error_answers_become_clear_refusals_and_create_nobody(tenant, wechat, code, status, reason):
+    response = log_in(tenant, code, status)
+
+    assert response.get_json()["reason"] == reason
+    assert tenant.admin.get("/v1/admin/customers", expect=200).get_json()["data"] == []
+
+
+def test_a_wrong_app_secret_is_a_provider_error(tenant, wechat):
+    tenant.settings({"wechat": {"app_secret": "stale"}})
+
+    assert log_in(tenant, "carol", 502).get_json()["reason"] == "provider_error"
+
+
+def test_an_unreachable_wechat_is_unavailable(app, tenant):
+    app.config["WECHAT_API_BASE"], previous = "http://127.0.0.1:9", app.config["WECHAT_API_BASE"]
+    tenant.settings({"wechat": {"app_id": "wx", "app_secret": "s"}})
+    try:
+        assert log_in(tenant, "dave", 503).get_json()["reason"] == "provider_unavailable"
+    finally:
+        app.config["WECHAT_API_BASE"] = previous
+
+
+def test_wechat_login_without_configuration_is_disabled(tenant):
+    assert log_in(tenant, "erin", 403).get_json()["reason"] == "provider_disabled"
+
+
+def test_dev_login_works_only_where_the_tenant_enables_it(tenant):
+    body = {"provider": "dev", "openid": "dev-user"}
+    refused = tenant.storefront.post("/v1/storefront/sessions", body, expect=403)
+
+    tenant.enable_dev_login()
+
+    assert refused.get_json()["reason"] == "provider_disabled"
+    tenant.storefront.post("/v1/storefront/sessions", body, expect=201)
+
+
+def test_a_login_needs_the_provider_credential(tenant):
+    response = tenant.storefront.post("/v1/storefront/sessions", {"provider": "wechat"}, expect=422)
+
+    assert "code" in response.get_json()["errors"]["json"]
+
+
+def test_only_a_publishable_key_may_log_consumers_in(tenant):
+    tenant.enable_dev_login()
+    tenant.admin.post("/v1/storefront/sessions", {"provider": "dev", "openid": "x"}, expect=403)
+
+
+def test_a_tampered_session_token_is_unauthenticated(tenant):
+    token = tenant.consumer().credential
+
+    response = tenant.admin.as_(token[:-2] + "xx").get("/v1/storefront/me", expect=401)
+
+    assert response.get_json()["reason"] == "unauthenticated"
+
+
+def test_a_session_token_of_one_tenant_is_bound_to_it(tenant, other_tenant):
+    shopper = tenant.consumer()
+    shopper.get("/v1/storefront/me", expect=200)
+
+    other_tenant.admin.get(f"/v1/admin/customers/{shopper.customer_id}", expect=404)

@@ -1,0 +1,22 @@
+import time
+
+from core.ids import new_id
+
+
+def test_ids_carry_their_prefix_and_are_unguessably_long():
+    order_id = new_id("ord")
+
+    assert order_id.startswith("ord_")
+    assert len(order_id) == len("ord_") + 24
+
+
+def test_ids_sort_by_creation_time():
+    earlier = new_id("ord")
+    time.sleep(0.002)
+    later = new_id("ord")
+
+    assert earlier < later
+
+
+def test_ids_made_in_the_same_millisecond_still_differ():
+    assert len({new_id("cus") for _ in range(10_000)}) == 10_000
