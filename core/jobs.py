@@ -13,6 +13,7 @@ neither delays nor retries depend on RQ's scheduler.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import traceback
 from collections.abc import Callable, Iterable
@@ -209,6 +210,11 @@ def _due_ids(session: Session, *, limit: int, tenant_id: str | None = None, for_
     return list(session.scalars(query))
 
 
+def rq_job_id(outbox_id: str) -> str:
+    """RQ allows only [A-Za-z0-9_-] in job ids; our keys read like "order:ord_…:expire"."""
+    return "outbox-" + hashlib.sha256(outbox_id.encode()).hexdigest()[:40]
+
+
 def relay_due(*, limit: int = 500) -> int:
     """RQ mode: hand due, not yet enqueued intents to RQ. Returns how many were handed on.
 
@@ -221,7 +227,8 @@ def relay_due(*, limit: int = 500) -> int:
             ids = _due_ids(session, limit=limit, for_relay=True)
             queue = runtime.queue()
             for job_id in ids:
-                queue.enqueue("core.jobs.execute", job_id, job_id=job_id, result_ttl=3600, failure_ttl=86400)
+                queue.enqueue("core.jobs.execute", job_id, job_id=rq_job_id(job_id), result_ttl=3600,
+                              failure_ttl=86400)
             if ids:
                 session.execute(
                     update(OutboxJob).where(OutboxJob.id.in_(ids)).values(enqueued_at=clock.now())
