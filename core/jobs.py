@@ -39,7 +39,8 @@ class OutboxJob(Base):
 
     __tablename__ = "job_outbox"
     __table_args__ = (
-        Index("ix_job_outbox_due", "run_at", postgresql_where="completed_at IS NULL AND failed_at IS NULL AND skipped_at IS NULL"),
+        Index("ix_job_outbox_due", "run_at",
+              postgresql_where="completed_at IS NULL AND failed_at IS NULL AND skipped_at IS NULL"),
         Index("ix_job_outbox_tenant_id", "tenant_id"),
     )
 
