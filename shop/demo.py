@@ -7,6 +7,7 @@ import json
 import click
 from flask import current_app
 from sqlalchemy import select
+from werkzeug.serving import run_simple
 
 from core import migrate
 from core.db import unit_of_work
@@ -59,4 +60,5 @@ def demo_command(host, port, no_serve):
 
         if current_app.config["FISSION_JOBS_MODE"] == "inline":
             start_inline_jobs()
-        current_app.run(host=host, port=port, threaded=True, use_reloader=False)
+        # Flask ignores app.run() inside a CLI command, so serve with werkzeug directly.
+        run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
