@@ -106,3 +106,17 @@ def test_a_running_worker_picks_up_new_jobs(rq_mode, tenant, start_worker):
     enqueue(tenant.id, "rq-live-2")
 
     assert wait_until(lambda: effects(tenant.id, "rq-live-") == 2)
+
+
+def test_readyz_checks_redis_when_jobs_go_through_it(rq_mode, anonymous):
+    body = anonymous.get("/readyz", expect=200).get_json()
+
+    assert body["checks"] == {"database": "ok", "redis": "ok"}
+
+
+def test_readyz_is_503_when_redis_is_unreachable(rq_mode, anonymous):
+    rq_mode.redis_url = "redis://127.0.0.1:1/0"
+
+    body = anonymous.get("/readyz", expect=503).get_json()
+
+    assert body["reason"] == "not_ready" and body["checks"]["redis"].startswith("error")
