@@ -15,8 +15,8 @@ def test_log_lines_are_json_with_the_request_id_and_the_tenant(app, tenant):
     logging.getLogger("fission.api").addHandler(handler)
     logging.getLogger("fission.api").setLevel(logging.INFO)
     try:
-        with app.test_request_context("/v1/admin/settings", headers={"X-Request-Id": "req-42",
-                                                                           "Authorization": f"Bearer {tenant.admin_key}"}):
+        headers = {"X-Request-Id": "req-42", "Authorization": f"Bearer {tenant.admin_key}"}
+        with app.test_request_context("/v1/admin/settings", headers=headers):
             app.preprocess_request()
             logging.getLogger("fission.api").info("hello")
     finally:
