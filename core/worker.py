@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 
 import click
 
@@ -61,6 +60,7 @@ class InlineRunner:
         self.poll_seconds = poll_seconds
         self._wakeup = threading.Event()
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     def start(self) -> None:
         if self._thread is not None:
@@ -69,15 +69,21 @@ class InlineRunner:
         self._thread = threading.Thread(target=self._loop, name="inline-jobs", daemon=True)
         self._thread.start()
 
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wakeup.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
     def _loop(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 _tick(run_jobs_here=True)
             except Exception:
                 log.exception("inline job tick failed")
             self._wakeup.wait(self.poll_seconds)
             self._wakeup.clear()
-            time.sleep(0)
 
 
 _inline_runner = InlineRunner()

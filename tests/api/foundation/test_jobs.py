@@ -1,4 +1,5 @@
 import threading
+import time
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -120,3 +121,21 @@ def test_periodic_work_fans_out_once_per_slot_to_active_tenants_only(platform, t
 
     assert fanned.count(tenant.id) == 1
     assert other_tenant.id not in fanned
+
+
+def test_without_redis_a_thread_of_the_web_process_runs_the_jobs(tenant):
+    from core.worker import InlineRunner
+
+    runner = InlineRunner(poll_seconds=0.05)
+    saved_mode, jobs.runtime.mode = jobs.runtime.mode, "inline"
+    try:
+        runner.start()
+        enqueue(tenant.id, "inline-thread")
+        deadline = time.monotonic() + 20
+        while effects(tenant.id, "inline-thread") == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        runner.stop()
+        jobs.runtime.mode = saved_mode
+
+    assert effects(tenant.id, "inline-thread") == 1
