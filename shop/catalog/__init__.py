@@ -1,0 +1,1 @@
+"""Products and their SKUs (price, stock): admin editing and storefront browsing."""

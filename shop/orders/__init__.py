@@ -1,0 +1,1 @@
+"""Orders: pricing, checkout, the lifecycle from payment to after-sales, and refunds."""

@@ -1,0 +1,1 @@
+"""Order services: checkout, the lifecycle, refunds, and reading orders."""

@@ -1,0 +1,127 @@
+"""Checkout: price on the server, then reserve stock, hold loyalty terms and open the payment, all or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core import clock, jobs
+from core.db import unit_of_work
+from core.errors import InvalidRequest
+from core.ids import new_id
+from core.tenancy import require_tenant_id
+from loyalty import checkout as loyalty
+from shop.catalog import stock
+from shop.catalog.models import Product, Sku
+from shop.orders import pricing
+from shop.orders.models import Order, OrderLine
+from shop.orders.service import lifecycle
+from shop.orders.service.queries import get_order
+from shop.payments import config, gateway
+from shop.payments import service as payments
+from shop.payments.models import Payment
+from tenants.platform.models import Tenant
+from tenants.settings import service as settings
+
+
+def preview(session: Session, *, customer_id: str, lines: list[dict], coupon_id: str | None = None,
+            points: int = 0) -> dict:
+    """Price an order exactly as checkout would, holding nothing."""
+    skus = _skus_for(session, lines)
+    quote = _quote(session, customer_id=customer_id, lines=lines, skus=skus, coupon_id=coupon_id, points=points)
+    short = sorted(line["sku_id"] for line in lines if skus[line["sku_id"]][0].stock < line["quantity"])
+    if short:
+        raise stock.OutOfStock(f"Not enough stock of {', '.join(short)}")
+    return {"currency": _tenant(session).currency, **asdict(quote)}
+
+
+def place_order(*, customer_id: str, lines: list[dict], coupon_id: str | None = None, points: int = 0) -> Order:
+    """Check out: a pending order whose stock, coupon and points are held, with its payment opened.
+
+    Owns its transactions: the order and everything it holds commit first; the PaymentIntent is
+    created after that commit, so no row lock is held across the call to Stripe; if Stripe fails,
+    a compensating transaction cancels the order, which releases everything, and the caller gets 502.
+    """
+    with unit_of_work() as session:
+        order, credentials = _create_order(session, customer_id=customer_id, lines=lines, coupon_id=coupon_id,
+                                           points=points)
+    if credentials is None:
+        return order
+    try:
+        intent = gateway.create_intent(credentials, amount=order.total, currency=order.currency,
+                                       metadata={"tenant_id": order.tenant_id, "order_id": order.id},
+                                       idempotency_key=f"order:{order.id}:intent")
+    except gateway.PaymentProviderError as error:
+        with unit_of_work() as session:
+            lifecycle.cancel(session, order_id=order.id, reason="payment_provider_error")
+        raise gateway.PaymentProviderError(f"{error.message}. The order was cancelled; nothing is held.") from error
+    with unit_of_work() as session:
+        payments.attach_intent(session, order_id=order.id, intent=intent)
+        return get_order(session, order_id=order.id)
+
+
+def _create_order(session: Session, *, customer_id: str, lines: list[dict], coupon_id: str | None,
+                  points: int) -> tuple[Order, gateway.StripeCredentials | None]:
+    skus = _skus_for(session, lines)
+    quote = _quote(session, customer_id=customer_id, lines=lines, skus=skus, coupon_id=coupon_id, points=points)
+    stock.reserve(session, quantities={line["sku_id"]: line["quantity"] for line in lines})
+    now = clock.now()
+    currency = _tenant(session).currency
+    credentials = config.stripe_credentials(session)
+    # Stripe cannot take a zero amount: an order fully paid by discounts is confirmed offline.
+    provider = "stripe" if credentials is not None and quote.total > 0 else "offline"
+    timeout = timedelta(minutes=settings.section(session, "orders")["unpaid_timeout_minutes"])
+    order = Order(
+        id=new_id("ord"), customer_id=customer_id, status="pending_payment", currency=currency,
+        subtotal=quote.subtotal, discount_total=quote.discount_total, points_used=quote.points_used,
+        points_deduction=quote.points_deduction, total=quote.total, refunded_total=0, coupon_id=quote.coupon_id,
+        created_at=now, expires_at=now + timeout,
+    )
+    order.lines = [
+        OrderLine(id=new_id("line"), position=position, product_id=priced.product_id, sku_id=priced.sku_id,
+                  title=skus[priced.sku_id][1].title, sku_name=skus[priced.sku_id][0].name,
+                  quantity=priced.quantity, unit_price=priced.unit_price, subtotal=priced.subtotal,
+                  discount=priced.discount, points_deduction=priced.points_deduction,
+                  points_used=priced.points_used, total=priced.total, refunded_quantity=0, refunded_amount=0,
+                  points_returned=0)
+        for position, priced in enumerate(quote.lines)
+    ]
+    order.payment = Payment(id=new_id("pay"), provider=provider, amount=quote.total, currency=currency,
+                            status="pending", created_at=now)
+    session.add(order)
+    session.flush()
+    if quote.coupon_id or quote.points_used:
+        loyalty.hold_for_order(session, customer_id=customer_id, order_id=order.id, coupon_id=quote.coupon_id,
+                               points=quote.points_used)
+    jobs.enqueue(session, "shop.expire_unpaid_order", key=f"order:{order.id}:expire", run_at=order.expires_at,
+                 order_id=order.id)
+    return order, credentials if provider == "stripe" else None
+
+
+def _quote(session: Session, *, customer_id: str, lines: list[dict], skus: dict, coupon_id: str | None,
+           points: int) -> pricing.Quote:
+    coupon = loyalty.coupon_for_checkout(session, customer_id=customer_id, coupon_id=coupon_id) if coupon_id else None
+    points_terms = loyalty.points_for_checkout(session, customer_id=customer_id) if points else None
+    inputs = [pricing.LineInput(sku_id=line["sku_id"], product_id=skus[line["sku_id"]][1].id,
+                                quantity=line["quantity"], unit_price=skus[line["sku_id"]][0].price)
+              for line in lines]
+    return pricing.price(inputs, coupon=coupon, points=points, points_terms=points_terms)
+
+
+def _skus_for(session: Session, lines: list[dict]) -> dict[str, tuple[Sku, Product]]:
+    """The SKUs asked for with their products; 422 naming each line whose SKU is unknown or not for sale."""
+    ids = [line["sku_id"] for line in lines]
+    rows = session.execute(select(Sku, Product).join(Sku.product).where(Sku.id.in_(ids))).all()
+    found = {sku.id: (sku, product) for sku, product in rows if product.status == "active"}
+    errors = {str(index): {"sku_id": ["No such SKU for sale."]} for index, sku_id in enumerate(ids)
+              if sku_id not in found}
+    if errors:
+        raise InvalidRequest("Some lines cannot be ordered", errors={"json": {"lines": errors}})
+    return found
+
+
+def _tenant(session: Session) -> Tenant:
+    return session.get(Tenant, require_tenant_id())

@@ -1,0 +1,44 @@
+"""Reading orders and refunds."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.api import Page
+from core.errors import NotFound
+from core.pagination import paginate
+from shop.orders.models import Order, Refund
+
+
+def find_order(session: Session, *, order_id: str, customer_id: str | None = None) -> Order | None:
+    query = select(Order).where(Order.id == order_id)
+    if customer_id is not None:
+        query = query.where(Order.customer_id == customer_id)
+    return session.scalars(query).one_or_none()
+
+
+def get_order(session: Session, *, order_id: str, customer_id: str | None = None) -> Order:
+    """One order (a customer sees only her own; anything else is 404)."""
+    order = find_order(session, order_id=order_id, customer_id=customer_id)
+    if order is None:
+        raise NotFound("No such order")
+    return order
+
+
+def list_orders(session: Session, *, customer_id: str | None = None, status: str | None = None, limit: int,
+                starting_after: str | None) -> Page:
+    """Orders newest first: a customer's own, or all of the tenant's, optionally of one status."""
+    query = select(Order)
+    if customer_id is not None:
+        query = query.where(Order.customer_id == customer_id)
+    if status:
+        query = query.where(Order.status == status)
+    return paginate(session, query, id_column=Order.id, limit=limit, starting_after=starting_after)
+
+
+def list_refunds(session: Session, *, order_id: str, limit: int, starting_after: str | None) -> Page:
+    """An order's refunds, newest first."""
+    get_order(session, order_id=order_id)
+    query = select(Refund).where(Refund.order_id == order_id)
+    return paginate(session, query, id_column=Refund.id, limit=limit, starting_after=starting_after)

@@ -1,0 +1,94 @@
+from flask.views import MethodView
+
+from core.api import Blueprint, PageArgsSchema, page_schema
+from core.db import unit_of_work
+from core.idempotency import idempotent
+from shop.orders.schemas import OrderCreateSchema, OrderSchema, QuoteSchema
+from shop.orders.service import checkout, lifecycle, queries
+from shop.payments import service as payments
+from tenants.auth import consumer, current_customer_id
+
+blp = Blueprint("orders_storefront", __name__, url_prefix="/v1/storefront/orders",
+                description="Orders (consumers): checkout, payment, cancellation, receipt")
+
+
+@blp.route("/preview")
+class OrderPreview(MethodView):
+    @consumer
+    @blp.arguments(OrderCreateSchema)
+    @blp.response(200, QuoteSchema)
+    def post(self, data):
+        """Price an order exactly as checkout would (coupon and points included), holding nothing."""
+        with unit_of_work() as session:
+            return checkout.preview(session, customer_id=current_customer_id(), **data)
+
+
+@blp.route("")
+class Orders(MethodView):
+    @idempotent
+    @consumer
+    @blp.arguments(OrderCreateSchema)
+    @blp.response(201, OrderSchema)
+    @blp.alt_response(409, description="out_of_stock, coupon_not_applicable, insufficient_points, "
+                                       "points_limit_exceeded: nothing was held")
+    @blp.alt_response(502, description="payment_provider_error: the order was cancelled, nothing is held")
+    def post(self, data):
+        """Check out: reserve stock, hold the coupon and points, and open the payment, all or nothing.
+
+        With Stripe, `payment.client_secret` confirms the PaymentIntent; with the offline provider,
+        `offline-payment` marks the order paid. Unpaid at `expires_at`, the order is cancelled.
+        Honours `Idempotency-Key`.
+        """
+        # Checkout owns its transactions: the provider is called between two commits.
+        return checkout.place_order(customer_id=current_customer_id(), **data)
+
+    @consumer
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, page_schema(OrderSchema))
+    def get(self, page):
+        """The customer's orders, newest first."""
+        with unit_of_work() as session:
+            return queries.list_orders(session, customer_id=current_customer_id(), **page)
+
+
+@blp.route("/<order_id>")
+class OrderDetail(MethodView):
+    @consumer
+    @blp.response(200, OrderSchema)
+    def get(self, order_id):
+        """One of the customer's orders."""
+        with unit_of_work() as session:
+            return queries.get_order(session, order_id=order_id, customer_id=current_customer_id())
+
+
+@blp.route("/<order_id>/cancel")
+class CancelOrder(MethodView):
+    @idempotent
+    @consumer
+    @blp.response(200, OrderSchema)
+    def post(self, order_id):
+        """Cancel an order awaiting payment (else 409 invalid_state); its stock, coupon and points are released."""
+        with unit_of_work() as session:
+            return lifecycle.cancel_order(session, order_id=order_id, customer_id=current_customer_id())
+
+
+@blp.route("/<order_id>/confirm-receipt")
+class ConfirmReceipt(MethodView):
+    @consumer
+    @blp.response(200, OrderSchema)
+    def post(self, order_id):
+        """Confirm a shipped order arrived: it is completed and its after-sales window opens."""
+        with unit_of_work() as session:
+            return lifecycle.complete_order(session, order_id=order_id, customer_id=current_customer_id())
+
+
+@blp.route("/<order_id>/offline-payment")
+class OfflinePayment(MethodView):
+    @idempotent
+    @consumer
+    @blp.response(200, OrderSchema)
+    def post(self, order_id):
+        """Offline provider only: mark the order paid (409 invalid_state for a Stripe order or one not awaiting
+        payment)."""
+        with unit_of_work() as session:
+            return payments.pay_offline(session, order_id=order_id, customer_id=current_customer_id())

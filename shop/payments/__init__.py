@@ -1,0 +1,1 @@
+"""Taking the money: the Stripe gateway, the offline provider, webhooks and payment records."""

@@ -1,0 +1,124 @@
+"""Payment records: what a succeeded, failed or voided payment means for its order.
+
+Webhooks, the re-check job, the unpaid-timeout job and the offline provider all record a success
+through `record_success`, whose guarded update (`pending -> succeeded`) makes it happen once.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core import clock
+from core.errors import InvalidState
+from shop.orders.models import Order
+from shop.orders.service import lifecycle, refunds
+from shop.orders.service.queries import get_order
+from shop.payments import gateway
+from shop.payments.models import Payment
+
+log = logging.getLogger("fission.shop.payments")
+
+
+def attach_intent(session: Session, *, order_id: str, intent: gateway.IntentState) -> None:
+    """Store the PaymentIntent created for an order (its client secret goes to the consumer)."""
+    session.execute(
+        update(Payment)
+        .where(Payment.order_id == order_id, Payment.intent_id.is_(None))
+        .values(intent_id=intent.id, client_secret=intent.client_secret)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def record_success(session: Session, *, payment: Payment) -> Order | None:
+    """Record a payment's success once: its order is paid, or, if it was cancelled meanwhile, refunded."""
+    if not _mark_succeeded(session, payment_id=payment.id):
+        return None
+    order = lifecycle.mark_paid(session, order_id=payment.order_id)
+    if order is None:
+        refund = refunds.refund_payment_after_cancel(session, order_id=payment.order_id)
+        log.warning("order %s was paid after it was cancelled; refund %s returns the payment",
+                    payment.order_id, refund.id)
+    return order
+
+
+def record_intent_succeeded(session: Session, *, intent: gateway.IntentState) -> None:
+    """Stripe says this PaymentIntent succeeded (webhook or re-check)."""
+    payment = _payment_for(session, intent)
+    if payment is None:
+        log.warning("succeeded PaymentIntent %s matches no payment of this tenant", intent.id)
+        return
+    if (intent.amount, intent.currency) != (payment.amount, payment.currency):
+        log.error("PaymentIntent %s is for %s %s, payment %s expects %s %s; not recorded", intent.id,
+                  intent.amount, intent.currency, payment.id, payment.amount, payment.currency)
+        return
+    record_success(session, payment=payment)
+
+
+def record_intent_failed(session: Session, *, intent: gateway.IntentState) -> None:
+    """An attempt to pay failed; the order stays payable (the consumer may try again) until it times out."""
+    payment = _payment_for(session, intent)
+    if payment is not None and payment.status == "pending":
+        payment.failure_message = intent.failure_message or "The payment failed"
+        session.flush()
+
+
+def record_intent_canceled(session: Session, *, intent: gateway.IntentState) -> None:
+    """The PaymentIntent was voided at Stripe (its order was cancelled)."""
+    session.execute(
+        update(Payment)
+        .where(Payment.intent_id == intent.id, Payment.status == "pending")
+        .values(status="canceled", canceled_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def pay_offline(session: Session, *, order_id: str, customer_id: str) -> Order:
+    """The offline provider: mark the customer's unpaid order paid (development and the embedded default)."""
+    order = get_order(session, order_id=order_id, customer_id=customer_id)
+    if order.payment.provider != "offline":
+        raise InvalidState("This order is paid through Stripe, not offline")
+    paid = lifecycle.mark_paid(session, order_id=order.id)
+    if paid is None:
+        raise InvalidState(f"Only an order awaiting payment can be paid; this order is {order.status}")
+    _mark_succeeded(session, payment_id=order.payment.id)
+    return paid
+
+
+def pending_stripe_payments(session: Session, *, limit: int) -> list[Payment]:
+    """Stripe payments of orders still awaiting payment, oldest first."""
+    return list(session.scalars(
+        select(Payment)
+        .join(Order, (Order.tenant_id == Payment.tenant_id) & (Order.id == Payment.order_id))
+        .where(Payment.provider == "stripe", Payment.status == "pending", Payment.intent_id.is_not(None),
+               Order.status == "pending_payment")
+        .order_by(Payment.created_at)
+        .limit(limit)
+    ))
+
+
+def _mark_succeeded(session: Session, *, payment_id: str) -> bool:
+    # A webhook, a re-check and a timeout may report the same payment at once: this guard decides.
+    return bool(session.execute(
+        update(Payment)
+        .where(Payment.id == payment_id, Payment.status == "pending")
+        .values(status="succeeded", succeeded_at=clock.now())
+        .execution_options(synchronize_session="fetch")
+    ).rowcount)
+
+
+def _payment_for(session: Session, intent: gateway.IntentState) -> Payment | None:
+    payment = session.scalars(select(Payment).where(Payment.intent_id == intent.id)).one_or_none()
+    order_id = intent.metadata.get("order_id")
+    if payment is None and order_id:
+        # The intent was created but storing it never committed (a crash between): adopt it.
+        payment = session.scalars(
+            select(Payment).where(Payment.order_id == order_id, Payment.provider == "stripe",
+                                  Payment.intent_id.is_(None))
+        ).one_or_none()
+        if payment is not None:
+            payment.intent_id = intent.id
+            session.flush()
+    return payment

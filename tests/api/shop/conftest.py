@@ -1,0 +1,21 @@
+import pytest
+
+from core import events
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Every order event published while the test runs, in order."""
+    seen = []
+    publish = events.publish
+
+    def record(session, event):
+        seen.append(event)
+        publish(session, event)
+
+    monkeypatch.setattr(events, "publish", record)
+    return seen
+
+
+def of_order(published: list, order_id: str, kind: type | None = None) -> list:
+    return [e for e in published if e.order_id == order_id and (kind is None or isinstance(e, kind))]
