@@ -3,9 +3,24 @@
 
 def blueprints() -> list:
     import loyalty.settings  # noqa: F401 - registers the loyalty section
+    from loyalty.coupons.views import blp as coupons
+    from loyalty.points.views import blp as points
+    from loyalty.rewards.views import blp as rewards
+    from loyalty.signin.views import blp as sign_in
 
-    return []
+    return [points, sign_in, coupons, rewards]
 
 
 def wire() -> None:
-    """Subscribe loyalty handlers to order events (none yet)."""
+    """Subscribe loyalty's handlers to order events and register its jobs."""
+    import loyalty.coupons.jobs  # noqa: F401 - registers loyalty.coupons.expire
+    import loyalty.points.jobs  # noqa: F401 - registers loyalty.points.expire
+    from core.events import OrderCancelled, OrderPaid, OrderRefunded, subscribe
+    from loyalty.coupons import handlers as coupon_handlers
+    from loyalty.points import handlers as points_handlers
+
+    subscribe(OrderPaid, coupon_handlers.on_order_paid)
+    subscribe(OrderPaid, points_handlers.on_order_paid)
+    subscribe(OrderCancelled, coupon_handlers.on_order_cancelled)
+    subscribe(OrderCancelled, points_handlers.on_order_cancelled)
+    subscribe(OrderRefunded, points_handlers.on_order_refunded)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from fractions import Fraction
 
 from core.money import round_half_up
@@ -24,3 +25,16 @@ def coupon_discount(*, kind: str, eligible_subtotal: int, amount_off: int | None
     else:
         raise ValueError(f"unknown coupon kind {kind!r}")
     return max(0, min(discount, eligible_subtotal))
+
+
+def validity(*, issued_at: datetime, valid_from: datetime | None, valid_until: datetime | None,
+             valid_days: int | None) -> tuple[datetime | None, datetime | None]:
+    """A new coupon's window: the template's fixed window, or `valid_days` from issue; open-ended if neither."""
+    if valid_days is not None:
+        return issued_at, issued_at + timedelta(days=valid_days)
+    return valid_from, valid_until
+
+
+def usable(*, now: datetime, valid_from: datetime | None, valid_until: datetime | None) -> bool:
+    """Is `now` inside a coupon's window?"""
+    return (valid_from is None or valid_from <= now) and (valid_until is None or now < valid_until)

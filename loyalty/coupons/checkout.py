@@ -1,0 +1,23 @@
+"""The coupon half of the shop's checkout contract (loyalty/checkout.py)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from loyalty.checkout import CouponTerms
+from loyalty.coupons import service as coupons
+
+
+def coupon_for_checkout(session: Session, *, customer_id: str, coupon_id: str) -> CouponTerms:
+    """Terms of the customer's available coupon inside its window; else CouponNotApplicable."""
+    template = coupons.usable_coupon(session, customer_id=customer_id, coupon_id=coupon_id).template
+    return CouponTerms(
+        coupon_id=coupon_id, kind=template.kind, amount_off=template.amount_off, percent_off=template.percent_off,
+        max_discount=template.max_discount, min_spend=template.min_spend,
+        product_ids=frozenset(template.product_ids) if template.product_ids is not None else None,
+    )
+
+
+def lock_for_order(session: Session, *, customer_id: str, coupon_id: str, order_id: str) -> None:
+    """Lock the coupon for a pending order; CouponNotApplicable if another checkout locked it first."""
+    coupons.lock_for_order(session, customer_id=customer_id, coupon_id=coupon_id, order_id=order_id)

@@ -1,0 +1,100 @@
+"""A customer's coupons through their life: listed, locked by checkout, used, released, expired, voided."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from core import clock
+from core.api import Page
+from core.errors import InvalidState, NotFound
+from core.pagination import paginate
+from loyalty.checkout import CouponNotApplicable
+from loyalty.coupons.models import Coupon
+from loyalty.coupons.rules import usable
+
+
+def list_coupons(session: Session, *, customer_id: str, status: str | None, limit: int,
+                 starting_after: str | None) -> Page:
+    """The customer's coupons, newest first, by status as of now (an available coupon whose window
+    has passed is listed as expired even before the expiry job records it)."""
+    now = clock.now()
+    lapsed = (Coupon.status == "available") & Coupon.valid_until.is_not(None) & (Coupon.valid_until <= now)
+    query = select(Coupon).where(Coupon.customer_id == customer_id)
+    if status == "available":
+        query = query.where(Coupon.status == "available", ~lapsed)
+    elif status == "expired":
+        query = query.where((Coupon.status == "expired") | lapsed)
+    elif status is not None:
+        query = query.where(Coupon.status == status)
+    return paginate(session, query, id_column=Coupon.id, limit=limit, starting_after=starting_after)
+
+
+def usable_coupon(session: Session, *, customer_id: str, coupon_id: str) -> Coupon:
+    """The customer's coupon if it is available and inside its window now; else CouponNotApplicable."""
+    now = clock.now()
+    coupon = session.scalars(
+        select(Coupon).where(Coupon.id == coupon_id, Coupon.customer_id == customer_id)
+    ).one_or_none()
+    if coupon is None or coupon.status_at(now) != "available" or not usable(
+            now=now, valid_from=coupon.valid_from, valid_until=coupon.valid_until):
+        raise CouponNotApplicable()
+    return coupon
+
+
+def lock_for_order(session: Session, *, customer_id: str, coupon_id: str, order_id: str) -> None:
+    """available -> locked by a pending order; CouponNotApplicable if it is not (any more)."""
+    now = clock.now()
+    # Two checkouts may race for the same coupon: the prior state, not a read, decides which one locks it.
+    locked = session.execute(
+        update(Coupon)
+        .where(Coupon.id == coupon_id, Coupon.customer_id == customer_id, Coupon.status == "available",
+               Coupon.valid_from.is_(None) | (Coupon.valid_from <= now),
+               Coupon.valid_until.is_(None) | (Coupon.valid_until > now))
+        .values(status="locked", order_id=order_id, locked_at=now)
+    ).rowcount
+    if not locked:
+        raise CouponNotApplicable()
+
+
+def use_for_order(session: Session, *, coupon_id: str, order_id: str) -> None:
+    """locked -> used: the order that locked it was paid (once, whatever the deliveries)."""
+    session.execute(
+        update(Coupon).where(Coupon.id == coupon_id, Coupon.order_id == order_id, Coupon.status == "locked")
+        .values(status="used", used_at=clock.now())
+    )
+
+
+def release_from_order(session: Session, *, coupon_id: str, order_id: str) -> None:
+    """locked -> available: the order that locked it was cancelled before payment."""
+    session.execute(
+        update(Coupon).where(Coupon.id == coupon_id, Coupon.order_id == order_id, Coupon.status == "locked")
+        .values(status="available", order_id=None, locked_at=None)
+    )
+
+
+def expire_lapsed(session: Session) -> int:
+    """Record as expired the available coupons whose window has passed; returns how many."""
+    now = clock.now()
+    return session.execute(
+        update(Coupon).where(Coupon.status == "available", Coupon.valid_until <= now)
+        .values(status="expired", expired_at=now)
+    ).rowcount
+
+
+def void(session: Session, *, coupon_id: str) -> Coupon:
+    """Withdraw an available coupon; one that is locked, used, expired or void already is 409 invalid_state."""
+    now = clock.now()
+    voided = session.execute(
+        update(Coupon).where(Coupon.id == coupon_id, Coupon.status == "available",
+                             Coupon.valid_until.is_(None) | (Coupon.valid_until > now))
+        .values(status="void", voided_at=now)
+    ).rowcount
+    coupon = session.scalars(
+        select(Coupon).where(Coupon.id == coupon_id).execution_options(populate_existing=True)
+    ).one_or_none()
+    if coupon is None:
+        raise NotFound("No such coupon")
+    if not voided:
+        raise InvalidState(f"A {coupon.status_at(now)} coupon cannot be voided")
+    return coupon

@@ -1,0 +1,121 @@
+"""A customer's points under the account lock: the pure Wallet loaded from its rows, written back after."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from core import clock
+from core.db import insert_ignoring_conflicts
+from core.ids import new_id
+from core.tenancy import require_tenant_id
+from loyalty.points.models import PointsAccount, PointsEntry, PointsLot
+from loyalty.points.rules import expiry_for
+from loyalty.points.wallet import Draw, Entry, Lot, Wallet
+from tenants.platform.models import Tenant
+from tenants.settings.service import section
+
+
+def _lock_account(session: Session, customer_id: str) -> PointsAccount:
+    # Every change to a customer's points locks this row first (then, if it needs them, the lots), so two
+    # checkouts spending the same points, or a refund racing a cancellation, run one after the other and
+    # the second sees what the first left. One lock order everywhere: account, hold, lots.
+    insert_ignoring_conflicts(
+        session, PointsAccount.__table__,
+        {"tenant_id": require_tenant_id(), "customer_id": customer_id, "held": 0, "debt": 0,
+         "created_at": clock.now()},
+        index_elements=["tenant_id", "customer_id"],
+    )
+    query = select(PointsAccount).where(PointsAccount.customer_id == customer_id).with_for_update()
+    return session.scalars(query.execution_options(populate_existing=True)).one()
+
+
+def _as_lot(row: PointsLot) -> Lot:
+    return Lot(row.id, row.points, row.remaining, row.available_at, row.expires_at)
+
+
+class CustomerPoints:
+    """A customer's Wallet, loaded under the account lock, and the rows to write its changes back to."""
+
+    def __init__(self, session: Session, customer_id: str, account: PointsAccount, rows: list[PointsLot]):
+        self.session = session
+        self.customer_id = customer_id
+        self.account = account
+        self.rows = {row.id: row for row in rows}
+        self.wallet = Wallet(held=account.held, debt=account.debt, lots={row.id: _as_lot(row) for row in rows})
+
+    @classmethod
+    def open(cls, session: Session, *, customer_id: str, open_lots: bool = False) -> CustomerPoints:
+        """Lock the customer's account; with `open_lots`, load every lot with points left (to spend or
+        claw back from)."""
+        customer = cls(session, customer_id, _lock_account(session, customer_id), [])
+        if open_lots:
+            customer.load(open_lots=True)
+        return customer
+
+    def load(self, *, open_lots: bool = False, lot_ids: Iterable[str] = ()) -> None:
+        """Load (and lock, after the account) every lot with points left and/or the lots named."""
+        wanted = [PointsLot.remaining > 0] if open_lots else []
+        lot_ids = list(lot_ids)
+        if lot_ids:
+            wanted.append(PointsLot.id.in_(lot_ids))
+        if not wanted:
+            return
+        query = (select(PointsLot).where(PointsLot.customer_id == self.customer_id, or_(*wanted))
+                 .order_by(PointsLot.id).with_for_update())
+        for row in self.session.scalars(query.execution_options(populate_existing=True)):
+            self.rows[row.id] = row
+            self.wallet.lots[row.id] = _as_lot(row)
+
+    def recorded(self, source: str) -> bool:
+        """Was this effect recorded before? Asked under the account lock, which every effect on this
+        customer takes, so two deliveries of one event cannot both see False (the unique key is the backstop)."""
+        return self.session.scalar(select(PointsEntry.id).where(PointsEntry.source == source)) is not None
+
+    def new_lot_terms(self, *, now: datetime, pending_days: int = 0) -> dict:
+        """When a credit made now becomes available and expires, by the tenant's points rules."""
+        settings = section(self.session, "loyalty")
+        available_at = now + timedelta(days=pending_days)
+        expiry = settings["points_expiry"]
+        timezone = self.session.get(Tenant, require_tenant_id()).timezone
+        return {"available_at": available_at,
+                "expires_at": expiry_for(available_at, mode=expiry["mode"], days=expiry.get("days"),
+                                         timezone=timezone)}
+
+    def record(self, entry: Entry, *, now: datetime, order_id: str | None = None,
+               reason: str | None = None) -> PointsEntry:
+        """Write the ledger entry of the operation just applied to the wallet, and everything it changed."""
+        lot = self.wallet.lots.get(entry.lot_id) if entry.lot_id else None
+        row = PointsEntry(
+            id=new_id("pte"), customer_id=self.customer_id, kind=entry.kind, points=entry.points,
+            source=entry.source, order_id=order_id, lot_id=entry.lot_id, reason=reason,
+            draws=[{"lot_id": d.lot_id, "points": d.points} for d in entry.draws] or None,
+            available_at=lot.available_at if lot else None, expires_at=lot.expires_at if lot else None,
+            created_at=now,
+        )
+        self.session.add(row)
+        for lot_id in self.wallet.created:
+            created = self.wallet.lots[lot_id]
+            self.session.add(PointsLot(
+                id=lot_id, customer_id=self.customer_id, entry_id=row.id, points=created.points,
+                remaining=created.remaining, expired=0, available_at=created.available_at,
+                expires_at=created.expires_at, created_at=now,
+            ))
+        self.save()
+        return row
+
+    def save(self) -> None:
+        """Write back lots and account amounts the wallet changed (for operations with no entry)."""
+        for lot_id in self.wallet.changed:
+            self.rows[lot_id].remaining = self.wallet.lots[lot_id].remaining
+        self.wallet.created.clear()
+        self.wallet.changed.clear()
+        self.account.held = self.wallet.held
+        self.account.debt = self.wallet.debt
+
+
+def draws_of(stored: list | None) -> tuple[Draw, ...]:
+    return tuple(Draw(item["lot_id"], item["points"]) for item in stored or ())

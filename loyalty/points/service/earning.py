@@ -1,0 +1,116 @@
+"""Points in, and earned points taken back: crediting, earning on paid orders, refunds, manual adjustments."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from core import clock
+from core.ids import new_id
+from core.money import minor_per_major
+from loyalty.points.models import PointsEntry, PointsHold
+from loyalty.points.rules import points_earned, points_to_return, reversal_due
+from loyalty.points.service.accounts import CustomerPoints
+from tenants.customers.service import get_customer
+from tenants.settings.service import section
+
+
+def credit(session: Session, *, customer_id: str, kind: str, points: int, source: str,
+           order_id: str | None = None, reason: str | None = None, pending_days: int = 0) -> PointsEntry | None:
+    """Credit points once per source: they pay any debt first, the rest is a lot that expires by the
+    tenant's rules. None if this source was credited before."""
+    customer = CustomerPoints.open(session, customer_id=customer_id)
+    if customer.recorded(source):
+        return None
+    now = clock.now()
+    entry = customer.wallet.credit(kind=kind, points=points, source=source, lot_id=new_id("plt"), now=now,
+                                   **customer.new_lot_terms(now=now, pending_days=pending_days))
+    return customer.record(entry, now=now, order_id=order_id, reason=reason)
+
+
+def earn_for_order(session: Session, *, customer_id: str, order_id: str, paid: int,
+                   currency: str) -> PointsEntry | None:
+    """Credit what a paid order earns (pending for `points_pending_days`), once per order."""
+    settings = section(session, "loyalty")
+    points = points_earned(paid, minor_per_major=minor_per_major(currency),
+                           per_unit=settings["points_per_currency_unit"], minimum=settings["earn_min_order_amount"])
+    if not points:
+        return None
+    return credit(session, customer_id=customer_id, kind="earn", points=points, source=f"order:{order_id}:earn",
+                  order_id=order_id, pending_days=settings["points_pending_days"])
+
+
+def settle_refund(session: Session, *, customer_id: str, order_id: str, refund_id: str, paid_amount: int,
+                  refunded_total: int, points_returned: int, fully_refunded: bool) -> None:
+    """A refund gives back its share of the points the order spent and takes back its share of the points
+    the order earned, each exactly once per refund."""
+    customer = CustomerPoints.open(session, customer_id=customer_id, open_lots=True)
+    _return_spent_points(customer, order_id=order_id, refund_id=refund_id, points_returned=points_returned,
+                         fully_refunded=fully_refunded)
+    _reverse_earned_points(customer, order_id=order_id, refund_id=refund_id, paid_amount=paid_amount,
+                           refunded_total=refunded_total)
+
+
+def _return_spent_points(customer: CustomerPoints, *, order_id: str, refund_id: str, points_returned: int,
+                         fully_refunded: bool) -> None:
+    session = customer.session
+    source = f"refund:{refund_id}:return"
+    if customer.recorded(source):
+        return
+    hold = session.scalars(
+        select(PointsHold).where(PointsHold.order_id == order_id, PointsHold.status == "spent")
+    ).one_or_none()
+    if hold is None:
+        return
+    points = points_to_return(points_returned, spent=hold.points, returned_so_far=hold.returned,
+                              fully_refunded=fully_refunded)
+    if not points:
+        return
+    # Refunds of one order may race: the guard, not the read above, keeps returns within what was spent.
+    returned = session.execute(
+        update(PointsHold)
+        .where(PointsHold.order_id == order_id, PointsHold.returned + points <= PointsHold.points)
+        .values(returned=PointsHold.returned + points, updated_at=clock.now())
+    ).rowcount
+    if not returned:
+        return
+    now = clock.now()
+    # Returned points are a new lot that expires as if credited now (recorded in docs/decisions.md).
+    entry = customer.wallet.credit(kind="return", points=points, source=source, lot_id=new_id("plt"), now=now,
+                                   **customer.new_lot_terms(now=now))
+    customer.record(entry, now=now, order_id=order_id)
+
+
+def _reverse_earned_points(customer: CustomerPoints, *, order_id: str, refund_id: str, paid_amount: int,
+                           refunded_total: int) -> None:
+    session = customer.session
+    source = f"refund:{refund_id}:reverse"
+    if customer.recorded(source):
+        return
+    earning = session.scalars(select(PointsEntry).where(PointsEntry.source == f"order:{order_id}:earn")).one_or_none()
+    if earning is None:
+        return
+    reversed_so_far = -session.scalar(
+        select(func.coalesce(func.sum(PointsEntry.points), 0))
+        .where(PointsEntry.order_id == order_id, PointsEntry.kind == "reversal")
+    )
+    points = reversal_due(earned=earning.points, paid_amount=paid_amount, refunded_total=refunded_total,
+                          reversed_so_far=reversed_so_far)
+    if not points:
+        return
+    now = clock.now()
+    entry = customer.wallet.claw_back(points=points, source=source, now=now, own_lot_ids=[earning.lot_id])
+    customer.record(entry, now=now, order_id=order_id)
+
+
+def adjust(session: Session, *, customer_id: str, points: int, reason: str) -> PointsEntry:
+    """An admin's manual credit (a new lot) or debit (from spendable points only: never below zero)."""
+    get_customer(session, customer_id=customer_id)
+    source = f"adjustment:{new_id('adj')}"
+    if points > 0:
+        return credit(session, customer_id=customer_id, kind="adjustment", points=points, source=source,
+                      reason=reason)
+    customer = CustomerPoints.open(session, customer_id=customer_id, open_lots=True)
+    now = clock.now()
+    entry = customer.wallet.debit(kind="adjustment", points=-points, source=source, now=now)
+    return customer.record(entry, now=now, reason=reason)

@@ -1,0 +1,101 @@
+"""The points mall: rewards that cost points and issue a coupon; exchanges are all or nothing."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from core import clock
+from core.api import Page
+from core.db import insert_ignoring_conflicts
+from core.errors import InvalidRequest, NotFound
+from core.ids import new_id
+from core.pagination import paginate
+from core.tenancy import require_tenant_id
+from loyalty.coupons import service as coupons
+from loyalty.coupons.models import CouponTemplate
+from loyalty.errors import CouponExpired, CouponSoldOut, RewardLimitReached, RewardSoldOut
+from loyalty.points import service as points
+from loyalty.rewards.models import Reward, RewardCustomerCount, RewardExchange
+
+
+def create_reward(session: Session, *, name: str, points_cost: int, coupon_template_id: str,
+                  stock: int | None = None, per_customer_limit: int | None = None) -> Reward:
+    """Put a coupon template in the points mall at a price in points."""
+    template = session.scalars(select(CouponTemplate).where(CouponTemplate.id == coupon_template_id)).one_or_none()
+    if template is None:
+        raise InvalidRequest("No such coupon template",
+                             errors={"json": {"coupon_template_id": ["No such coupon template."]}})
+    reward = Reward(id=new_id("rwd"), name=name, points_cost=points_cost, coupon_template_id=template.id,
+                    stock=stock, per_customer_limit=per_customer_limit, exchanged_count=0, created_at=clock.now())
+    session.add(reward)
+    session.flush()
+    set_committed_value(reward, "coupon_template", template)
+    return reward
+
+
+def list_rewards(session: Session, *, in_stock_only: bool, limit: int, starting_after: str | None) -> Page:
+    """Rewards, newest first; for consumers only those with stock left."""
+    query = select(Reward)
+    if in_stock_only:
+        query = query.where(Reward.stock.is_(None) | (Reward.stock > 0))
+    return paginate(session, query, id_column=Reward.id, limit=limit, starting_after=starting_after)
+
+
+def exchange(session: Session, *, reward_id: str, customer_id: str, request_key: str | None = None) -> RewardExchange:
+    """Spend a reward's points on its coupon, all or nothing: 409 reward_sold_out, reward_limit_reached or
+    insufficient_points change nothing. A retry with the same request key returns the first exchange."""
+    if request_key is not None:
+        earlier = session.scalars(select(RewardExchange).where(
+            RewardExchange.customer_id == customer_id, RewardExchange.request_key == request_key)).one_or_none()
+        if earlier is not None:
+            return earlier
+    reward = session.scalars(select(Reward).where(Reward.id == reward_id)).one_or_none()
+    if reward is None:
+        raise NotFound("No such reward")
+    _take_one_from_stock(session, reward)
+    if reward.per_customer_limit is not None:
+        _count_for_customer(session, reward, customer_id)
+    exchange_id = new_id("rex")
+    points.spend(session, customer_id=customer_id, points=reward.points_cost, kind="exchange",
+                 source=f"exchange:{exchange_id}")
+    try:
+        coupon = coupons.issue(session, template=reward.coupon_template, customer_id=customer_id, source="exchange",
+                               per_customer_limit=False)
+    except (CouponSoldOut, CouponExpired) as error:
+        raise RewardSoldOut() from error
+    record = RewardExchange(id=exchange_id, reward_id=reward.id, customer_id=customer_id, coupon_id=coupon.id,
+                            points_spent=reward.points_cost, request_key=request_key, created_at=clock.now())
+    session.add(record)
+    session.flush()
+    set_committed_value(record, "coupon", coupon)
+    return record
+
+
+def _take_one_from_stock(session: Session, reward: Reward) -> None:
+    # Exchanges may race for the last unit: the guard, not a prior read, decides (NULL stock is unlimited,
+    # and NULL - 1 stays NULL).
+    taken = session.execute(
+        update(Reward).where(Reward.id == reward.id, Reward.stock.is_(None) | (Reward.stock > 0))
+        .values(stock=Reward.stock - 1, exchanged_count=Reward.exchanged_count + 1)
+    ).rowcount
+    if not taken:
+        raise RewardSoldOut()
+
+
+def _count_for_customer(session: Session, reward: Reward, customer_id: str) -> None:
+    insert_ignoring_conflicts(
+        session, RewardCustomerCount.__table__,
+        {"tenant_id": require_tenant_id(), "reward_id": reward.id, "customer_id": customer_id, "exchanged": 0},
+        index_elements=["tenant_id", "reward_id", "customer_id"],
+    )
+    # One customer's exchanges may race for their last allowance: the guarded counter decides.
+    counted = session.execute(
+        update(RewardCustomerCount)
+        .where(RewardCustomerCount.reward_id == reward.id, RewardCustomerCount.customer_id == customer_id,
+               RewardCustomerCount.exchanged < reward.per_customer_limit)
+        .values(exchanged=RewardCustomerCount.exchanged + 1)
+    ).rowcount
+    if not counted:
+        raise RewardLimitReached()
