@@ -61,6 +61,8 @@ class PaymentSchema(Schema):
     provider = ma.fields.String(metadata={"description": "stripe or offline"})
     intent_id = ma.fields.String(allow_none=True, metadata={"description": "The Stripe PaymentIntent"})
     status = ma.fields.String(metadata={"description": "pending, succeeded or canceled"})
+    failure_message = ma.fields.String(allow_none=True, metadata={"description": "Why the last attempt to pay "
+                                                                                 "failed, if it did"})
 
 
 class ConsumerPaymentSchema(PaymentSchema):

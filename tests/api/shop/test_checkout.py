@@ -17,7 +17,8 @@ def test_checkout_prices_the_order_reserves_stock_and_opens_an_offline_payment(t
     assert [(line["sku_id"], line["quantity"], line["unit_price"], line["subtotal"], line["discount"],
              line["points_deduction"], line["total"]) for line in order["lines"]] == [
         (sku_id(tea), 2, 8800, 17600, 0, 0, 17600), (sku_id(cups), 3, 1250, 3750, 0, 0, 3750)]
-    assert order["payment"] == {"provider": "offline", "intent_id": None, "status": "pending", "client_secret": None}
+    assert order["payment"] == {"provider": "offline", "intent_id": None, "status": "pending", "failure_message": None,
+                                "client_secret": None}
     assert order["expires_at"] > order["created_at"]
     assert (stock_of(tenant, tea), stock_of(tenant, cups)) == (8, 1)
 

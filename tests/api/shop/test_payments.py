@@ -1,0 +1,108 @@
+"""Stripe configuration, provider failures and webhook verification, without a Stripe to talk to."""
+
+import hashlib
+import hmac
+import json
+import time
+
+from tests.api.shop.builders import create_product, place_order, sku_id, stock_of
+
+UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens, connections are refused
+
+
+def signed(secret: str, event: dict) -> tuple[bytes, dict]:
+    timestamp = int(time.time())
+    payload = json.dumps(event).encode()
+    signature = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
+    return payload, {"Stripe-Signature": f"t={timestamp},v1={signature}", "Content-Type": "application/json"}
+
+
+def succeeded_event(tenant_id: str, order_id: str = "ord_unknown") -> dict:
+    return {"id": "evt_1", "type": "payment_intent.succeeded", "data": {"object": {
+        "id": "pi_unknown", "object": "payment_intent", "status": "succeeded", "amount": 100, "currency": "cny",
+        "metadata": {"tenant_id": tenant_id, "order_id": order_id}}}}
+
+
+def test_when_stripe_fails_at_checkout_the_order_is_cancelled_and_nothing_is_held(app, tenant, monkeypatch):
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", UNREACHABLE)
+    tenant.settings({"payments": {"stripe_secret_key": "sk_test_unreachable"}})
+    tea = create_product(tenant)
+    shopper = tenant.consumer()
+
+    failed = place_order(shopper, [(sku_id(tea), 3)], expect=502)
+
+    assert failed["reason"] == "payment_provider_error"
+    assert stock_of(tenant, tea) == 10
+    [order] = tenant.admin.get("/v1/admin/orders", expect=200).get_json()["data"]
+    assert (order["status"], order["cancel_reason"]) == ("cancelled", "payment_provider_error")
+
+
+def test_the_environments_stripe_key_serves_tenants_without_their_own(app, tenant, monkeypatch):
+    monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", "sk_test_environment")
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", UNREACHABLE)
+    tea = create_product(tenant)
+
+    failed = place_order(tenant.consumer(), [(sku_id(tea), 1)], expect=502)
+
+    assert failed["reason"] == "payment_provider_error"
+
+
+def test_without_any_stripe_key_orders_are_paid_offline(tenant):
+    tea = create_product(tenant)
+
+    order = place_order(tenant.consumer(), [(sku_id(tea), 1)])
+
+    assert order["payment"]["provider"] == "offline"
+
+
+def test_an_order_with_nothing_to_charge_is_paid_offline_even_with_stripe(app, tenant, monkeypatch):
+    tenant.settings({"payments": {"stripe_secret_key": "sk_test_unreachable"}})
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", UNREACHABLE)
+    gift = create_product(tenant, skus=[{"price": 0, "stock": 5}])
+    shopper = tenant.consumer()
+
+    free = place_order(shopper, [(sku_id(gift), 1)])
+    paid = shopper.post(f"/v1/storefront/orders/{free['id']}/offline-payment", expect=200).get_json()
+
+    assert (free["payment"]["provider"], paid["status"]) == ("offline", "paid")
+
+
+def test_a_webhook_without_a_valid_signature_is_refused(client, tenant):
+    tenant.settings({"payments": {"stripe_webhook_secret": "whsec_tenant"}})
+    payload, headers = signed("whsec_someone_else", succeeded_event(tenant.id))
+
+    forged = client.post("/v1/webhooks/stripe", data=payload, headers=headers)
+    unsigned = client.post("/v1/webhooks/stripe", data=payload, headers={"Content-Type": "application/json"})
+    garbage = client.post("/v1/webhooks/stripe", data=b"not json", headers={"Stripe-Signature": "t=1,v1=00"})
+
+    assert [r.status_code for r in (forged, unsigned, garbage)] == [400, 400, 400]
+    assert {r.get_json()["reason"] for r in (forged, unsigned, garbage)} == {"invalid_signature"}
+
+
+def test_a_tenants_secret_vouches_only_for_its_own_events(client, tenant, other_tenant):
+    tenant.settings({"payments": {"stripe_webhook_secret": "whsec_tenant"}})
+    payload, headers = signed("whsec_tenant", succeeded_event(other_tenant.id))
+
+    response = client.post("/v1/webhooks/stripe", data=payload, headers=headers)
+
+    assert response.status_code == 400
+
+
+def test_a_verified_event_about_an_unknown_payment_is_acknowledged(client, tenant):
+    tenant.settings({"payments": {"stripe_webhook_secret": "whsec_tenant"}})
+    payload, headers = signed("whsec_tenant", succeeded_event(tenant.id))
+
+    response = client.post("/v1/webhooks/stripe", data=payload, headers=headers)
+
+    assert (response.status_code, response.get_json()) == (200, {"received": True})
+
+
+def test_the_environments_webhook_secret_verifies_events_of_any_tenant(app, client, tenant, monkeypatch):
+    monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", "whsec_environment")
+    payload, headers = signed("whsec_environment", succeeded_event(tenant.id))
+
+    ours = client.post("/v1/webhooks/stripe", data=payload, headers=headers)
+    payload, headers = signed("whsec_environment", succeeded_event("ten_nobody"))
+    nobodys = client.post("/v1/webhooks/stripe", data=payload, headers=headers)
+
+    assert (ours.status_code, nobodys.status_code) == (200, 200)
