@@ -31,5 +31,36 @@ def populate(tenant: TenantHandle) -> World:
     return world
 
 
-# Capabilities append builders here (see tests/support/world_*.py), each `builder(world) -> None`.
-EXTENSIONS: list = []
+def shop(world: World) -> None:
+    """A product, a paid and partly refunded order, and a pending one."""
+    admin, consumer = world.tenant.admin, world.consumer
+    product = admin.post("/v1/admin/products", {"title": "Oolong", "skus": [{"name": "100g", "price": 3000,
+                                                                            "stock": 50}]}, expect=201).get_json()
+    world.ids["product"], world.ids["sku"] = product["id"], product["skus"][0]["id"]
+    paid = consumer.post("/v1/storefront/orders", {"lines": [{"sku_id": world.ids["sku"], "quantity": 2}]},
+                         expect=201).get_json()
+    consumer.post(f"/v1/storefront/orders/{paid['id']}/offline-payment", expect=200)
+    world.ids["refund"] = admin.post(f"/v1/admin/orders/{paid['id']}/refunds", {"amount": 100},
+                                     expect=201).get_json()["id"]
+    world.ids["order"] = paid["id"]
+    world.ids["pending_order"] = consumer.post("/v1/storefront/orders", {
+        "lines": [{"sku_id": world.ids["sku"], "quantity": 1}]}, expect=201).get_json()["id"]
+
+
+def loyalty(world: World) -> None:
+    """Points (adjusted, signed in), a claimed coupon, and a reward."""
+    admin, consumer = world.tenant.admin, world.consumer
+    admin.post(f"/v1/admin/customers/{world.ids['customer']}/points/adjustments",
+               {"points": 500, "reason": "welcome"}, expect=201)
+    consumer.post("/v1/storefront/points/sign-in", expect=201)
+    template = admin.post("/v1/admin/coupon-templates", {"name": "5 off", "kind": "amount_off", "amount_off": 500,
+                                                         "claimable": True}, expect=201).get_json()
+    world.ids["coupon_template"] = template["id"]
+    world.ids["coupon"] = consumer.post(f"/v1/storefront/coupon-templates/{template['id']}/claim",
+                                        expect=201).get_json()["id"]
+    world.ids["reward"] = admin.post("/v1/admin/rewards", {"name": "Coupon for points", "points_cost": 10,
+                                                           "coupon_template_id": template["id"]},
+                                     expect=201).get_json()["id"]
+
+
+EXTENSIONS: list = [shop, loyalty]

@@ -3,6 +3,7 @@ route in the app's URL map, found automatically, so a route added later is cover
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -16,8 +17,20 @@ ALLOWED = {401, 403, 404, 405, 422}
 VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
-# Bodies that name tenant A's objects, sent to routes with no object in their path.
-REFERENCE_BODIES = {}
+def _order_bodies(world_ids):
+    sku, coupon = world_ids["sku"], world_ids["coupon"]
+    return [{"lines": [{"sku_id": sku, "quantity": 1}]},
+            {"lines": [{"sku_id": "{own_sku}", "quantity": 1}], "coupon_id": coupon}]
+
+
+# Bodies that name tenant A's objects, sent to routes with no object in their path; each must be
+# answered exactly as the same body naming an object that does not exist.
+REFERENCE_BODIES = {
+    ("POST", "/v1/storefront/orders"): _order_bodies,
+    ("POST", "/v1/storefront/orders/preview"): _order_bodies,
+    ("POST", "/v1/admin/rewards"): lambda ids: [{"name": "steal", "points_cost": 1,
+                                                 "coupon_template_id": ids["coupon_template"]}],
+}
 
 
 def tenant_tables():
@@ -63,9 +76,13 @@ def victim(tenant):
 
 
 @pytest.fixture
-def intruder(other_tenant):
-    world = populate(other_tenant)
-    return {"admin": other_tenant.admin, "consumer": world.consumer, "publishable": other_tenant.storefront}
+def intruder_world(other_tenant):
+    return populate(other_tenant)
+
+
+@pytest.fixture
+def intruder(other_tenant, intruder_world):
+    return {"admin": other_tenant.admin, "consumer": intruder_world.consumer, "publishable": other_tenant.storefront}
 
 
 def assert_refused(response, method, path, who):
@@ -79,7 +96,7 @@ def assert_refused(response, method, path, who):
         assert body.get("reason") == "invalid_request", described  # refused on its shape, not on the object
 
 
-def test_another_tenants_credentials_reach_none_of_its_objects_on_any_route(app, victim, intruder):
+def test_another_tenants_credentials_reach_none_of_its_objects_on_any_route(app, victim, intruder, intruder_world):
     tenant_id = victim.tenant.id
     before = snapshot(tenant_id)
     ids = owned_ids(tenant_id)
@@ -101,10 +118,21 @@ def test_another_tenants_credentials_reach_none_of_its_objects_on_any_route(app,
                     assert not leaked, f"{who} GET {rule} shows tenant A's {leaked}"
                     walked.add((rule, method))
         for method in methods:
-            for path, body in REFERENCE_BODIES.get((method, rule), lambda _ids: [])(ids):
+            bodies = REFERENCE_BODIES.get((method, rule))
+            if bodies is None:
+                continue
+            for body in bodies(victim.ids):
+                body = json.loads(json.dumps(body).replace("{own_sku}", intruder_world.ids["sku"]))
+                fake = json.loads(json.dumps(body).replace(victim.ids["sku"], "sku_doesnotexist000000000000")
+                                  .replace(victim.ids["coupon"], "cpn_doesnotexist000000000000")
+                                  .replace(victim.ids["coupon_template"], "cpt_doesnotexist000000000000"))
                 for who, caller in intruder.items():
-                    assert_refused(caller.request(method, path, json=body), method, path, who)
-                walked.add((rule, method))
+                    named, missing = caller.request(method, rule, json=body), caller.request(method, rule, json=fake)
+                    described = f"{who} {method} {rule} {body}: {named.get_data(as_text=True)[:300]}"
+                    assert named.status_code == missing.status_code, described
+                    assert (named.get_json() or {}).get("reason") == (missing.get_json() or {}).get("reason"), described
+                    assert named.status_code >= 400, described
+            walked.add((rule, method))
 
     every_object_route_and_list = {(r, m) for r, ms in routes(app) for m in ms if VARIABLE.search(r) or m == "GET"}
     assert every_object_route_and_list <= walked
