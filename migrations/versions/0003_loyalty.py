@@ -1,7 +1,7 @@
 """loyalty: points ledger, sign-in, coupons, points mall
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-23 17:06:42.251508
 """
 from alembic import op
@@ -10,7 +10,7 @@ import core.db
 from sqlalchemy.dialects import postgresql
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
