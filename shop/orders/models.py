@@ -52,7 +52,8 @@ class Order(TenantScoped, Base):
     after_sales_closed_at: Mapped[datetime | None]
 
     lines: Mapped[list[OrderLine]] = relationship(order_by="OrderLine.position", lazy="selectin")
-    payment: Mapped[Payment] = relationship(lazy="selectin")
+    # Every order has its payment row from checkout on: loaded in the same SELECT.
+    payment: Mapped[Payment] = relationship(lazy="joined", innerjoin=True)
 
 
 class OrderLine(TenantScoped, Base):

@@ -65,11 +65,13 @@ def place_order(*, customer_id: str, lines: list[dict], coupon_id: str | None = 
 
 def _create_order(session: Session, *, customer_id: str, lines: list[dict], coupon_id: str | None,
                   points: int) -> tuple[Order, gateway.StripeCredentials | None]:
+    # Held for the whole transaction: the settings reads below then find it in the session, not the database.
+    tenant = _tenant(session)
     skus = _skus_for(session, lines)
     quote = _quote(session, customer_id=customer_id, lines=lines, skus=skus, coupon_id=coupon_id, points=points)
     stock.reserve(session, quantities={line["sku_id"]: line["quantity"] for line in lines})
     now = clock.now()
-    currency = _tenant(session).currency
+    currency = tenant.currency
     credentials = config.stripe_credentials(session)
     # Stripe cannot take a zero amount: an order fully paid by discounts is confirmed offline.
     provider = "stripe" if credentials is not None and quote.total > 0 else "offline"
@@ -82,7 +84,7 @@ def _create_order(session: Session, *, customer_id: str, lines: list[dict], coup
     )
     order.lines = [
         OrderLine(id=new_id("line"), position=position, product_id=priced.product_id, sku_id=priced.sku_id,
-                  title=skus[priced.sku_id][1].title, sku_name=skus[priced.sku_id][0].name,
+                  title=skus[priced.sku_id][1], sku_name=skus[priced.sku_id][0].name,
                   quantity=priced.quantity, unit_price=priced.unit_price, subtotal=priced.subtotal,
                   discount=priced.discount, points_deduction=priced.points_deduction,
                   points_used=priced.points_used, total=priced.total, refunded_quantity=0, refunded_amount=0,
@@ -105,17 +107,19 @@ def _quote(session: Session, *, customer_id: str, lines: list[dict], skus: dict,
            points: int) -> pricing.Quote:
     coupon = loyalty.coupon_for_checkout(session, customer_id=customer_id, coupon_id=coupon_id) if coupon_id else None
     points_terms = loyalty.points_for_checkout(session, customer_id=customer_id) if points else None
-    inputs = [pricing.LineInput(sku_id=line["sku_id"], product_id=skus[line["sku_id"]][1].id,
+    inputs = [pricing.LineInput(sku_id=line["sku_id"], product_id=skus[line["sku_id"]][0].product_id,
                                 quantity=line["quantity"], unit_price=skus[line["sku_id"]][0].price)
               for line in lines]
     return pricing.price(inputs, coupon=coupon, points=points, points_terms=points_terms)
 
 
-def _skus_for(session: Session, lines: list[dict]) -> dict[str, tuple[Sku, Product]]:
-    """The SKUs asked for with their products; 422 naming each line whose SKU is unknown or not for sale."""
+def _skus_for(session: Session, lines: list[dict]) -> dict[str, tuple[Sku, str]]:
+    """The SKUs asked for with their products' titles; 422 naming each line whose SKU is unknown or not for sale."""
     ids = [line["sku_id"] for line in lines]
-    rows = session.execute(select(Sku, Product).join(Sku.product).where(Sku.id.in_(ids))).all()
-    found = {sku.id: (sku, product) for sku, product in rows if product.status == "active"}
+    rows = session.execute(
+        select(Sku, Product.title).join(Sku.product).where(Sku.id.in_(ids), Product.status == "active")
+    ).all()
+    found = {sku.id: (sku, title) for sku, title in rows}
     errors = {str(index): {"sku_id": ["No such SKU for sale."]} for index, sku_id in enumerate(ids)
               if sku_id not in found}
     if errors:

@@ -17,7 +17,7 @@ from core import clock, events, jobs
 from core.errors import InvalidState
 from shop.catalog import stock
 from shop.orders.models import Order
-from shop.orders.service.queries import get_order
+from shop.orders.service.queries import find_order, get_order
 from tenants.settings import service as settings
 
 
@@ -118,9 +118,9 @@ def _transition(session: Session, order_id: str, *, allowed: tuple[str, ...], cu
     statement = update(Order).where(Order.id == order_id, Order.status.in_(allowed), *where)
     if customer_id is not None:
         statement = statement.where(Order.customer_id == customer_id)
-    return session.scalars(
-        statement.values(**values).returning(Order), execution_options={"populate_existing": True}
-    ).one_or_none()
+    # "fetch" brings an order already in the session up to date without reloading its lines.
+    moved = session.execute(statement.values(**values).execution_options(synchronize_session="fetch")).rowcount
+    return find_order(session, order_id=order_id) if moved else None
 
 
 def _refuse(session: Session, order_id: str, customer_id: str | None, message: str):

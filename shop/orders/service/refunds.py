@@ -155,7 +155,8 @@ def _ask_provider(credentials, refund_id, provider_refund_id, intent_id, amount)
 def _locked_order(session: Session, order_id: str) -> Order | None:
     # Every refund path locks the order row first: counters are read and moved only under this lock.
     return session.scalars(
-        select(Order).where(Order.id == order_id).with_for_update().execution_options(populate_existing=True)
+        select(Order).where(Order.id == order_id).with_for_update(of=Order)
+        .execution_options(populate_existing=True)
     ).one_or_none()
 
 
