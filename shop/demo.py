@@ -12,6 +12,7 @@ from werkzeug.serving import run_simple
 from core import migrate
 from core.db import unit_of_work
 from core.tenancy import tenant_scope
+from shop.catalog import service as catalog
 from tenants.platform import service as platform
 from tenants.platform.models import Tenant
 from tenants.settings import service as settings
@@ -29,8 +30,21 @@ def _create_demo_tenant() -> dict:
             "admin_key": created["admin_key"]}
 
 
+DEMO_PRODUCTS = [
+    {"title": "Da Hong Pao oolong", "description": "Wuyi rock tea, charcoal roasted.",
+     "skus": [{"name": "50 g", "price": 6800, "stock": 100}, {"name": "250 g", "price": 29800, "stock": 20}]},
+    {"title": "Longjing green tea", "description": "West Lake, pre-Qingming picking.",
+     "skus": [{"name": "100 g", "price": 12800, "stock": 50}]},
+    {"title": "Celadon tea cups", "description": "Set of four, Longquan kilns.",
+     "skus": [{"name": "Set of 4", "price": 16800, "stock": 12}]},
+    {"title": "Bamboo tea tray", "skus": [{"price": 9900, "stock": 0}]},
+]
+
+
 def seed_catalog(session) -> None:
-    """A few products to browse (filled in by the catalog capability)."""
+    """A few products to browse (one of them sold out), in the current tenant."""
+    for product in DEMO_PRODUCTS:
+        catalog.create_product(session, **product)
 
 
 @click.command("demo")
