@@ -5,17 +5,17 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from loyalty.checkout import PointsTerms
-from loyalty.points import service as points
+from loyalty.points import service as ledger
 from tenants.settings.service import section
 
 
 def points_for_checkout(session: Session, *, customer_id: str) -> PointsTerms:
     """The customer's spendable points and the tenant's rules for paying with them."""
     settings = section(session, "loyalty")
-    return PointsTerms(balance=points.spendable(session, customer_id=customer_id),
+    return PointsTerms(balance=ledger.spendable(session, customer_id=customer_id),
                        point_value=settings["point_value"], max_points_ratio=settings["max_points_ratio"])
 
 
 def hold_for_order(session: Session, *, customer_id: str, order_id: str, points: int) -> None:
     """Hold points for a pending order; InsufficientPoints if another checkout spent them first."""
-    points.hold_for_order(session, customer_id=customer_id, order_id=order_id, points=points)
+    ledger.hold_for_order(session, customer_id=customer_id, order_id=order_id, points=points)

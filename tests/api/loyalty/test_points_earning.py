@@ -1,11 +1,8 @@
 from datetime import timedelta
 
 from core import clock
-from tests.api.loyalty.orders import paid_order
-
-
-def points_of(shopper):
-    return shopper.get("/v1/storefront/points", expect=200).get_json()
+from tests.api.loyalty.orders import paid_order, pay
+from tests.api.loyalty.points import entries_of, points_of
 
 
 def test_a_paid_order_credits_floor_of_paid_major_units_times_the_rate(tenant):
@@ -15,9 +12,7 @@ def test_a_paid_order_credits_floor_of_paid_major_units_times_the_rate(tenant):
     paid_order(tenant.id, shopper.customer_id, amount=12_345)  # 123.45 yuan x 3 = 370.35
 
     assert points_of(shopper) == {"balance": 370, "pending": 0, "held": 0, "debt": 0, "expiring_soon": []}
-    entries = shopper.get("/v1/storefront/points/entries", expect=200).get_json()
-    assert [(e["kind"], e["points"]) for e in entries["data"]] == [("earn", 370)]
-    assert entries["has_more"] is False
+    assert entries_of(shopper) == [("earn", 370)]
 
 
 def test_an_order_below_the_minimum_earns_nothing(tenant):
@@ -27,7 +22,7 @@ def test_an_order_below_the_minimum_earns_nothing(tenant):
     paid_order(tenant.id, shopper.customer_id, amount=9_999)
 
     assert points_of(shopper)["balance"] == 0
-    assert shopper.get("/v1/storefront/points/entries", expect=200).get_json()["data"] == []
+    assert entries_of(shopper) == []
 
 
 def test_earned_points_stay_pending_for_the_configured_days(tenant):
@@ -52,3 +47,49 @@ def test_earned_points_expire_at_the_end_of_the_local_month(tenant):
     assert expires_at.endswith("T16:00:00+00:00")  # midnight in Shanghai (UTC+8)
     with clock.travel(timedelta(days=32)):
         assert points_of(shopper)["balance"] == 0
+
+
+def test_a_second_delivery_of_the_same_payment_credits_nothing_more(tenant):
+    shopper = tenant.consumer()
+    order_id = paid_order(tenant.id, shopper.customer_id, amount=5_000)
+
+    pay(tenant.id, shopper.customer_id, order_id, amount=5_000)
+
+    assert entries_of(shopper) == [("earn", 50)]
+
+
+def test_entries_are_paginated_newest_first(tenant):
+    shopper = tenant.consumer()
+    for amount in (100, 200, 300):
+        paid_order(tenant.id, shopper.customer_id, amount=amount)
+
+    first = shopper.get("/v1/storefront/points/entries", query={"limit": 2}, expect=200).get_json()
+    rest = shopper.get("/v1/storefront/points/entries",
+                       query={"limit": 2, "starting_after": first["data"][-1]["id"]}, expect=200).get_json()
+
+    assert [e["points"] for e in first["data"]] == [3, 2] and first["has_more"] is True
+    assert [e["points"] for e in rest["data"]] == [1] and rest["has_more"] is False
+
+
+def test_expiring_soon_shows_the_next_thirty_days_soonest_first(tenant):
+    tenant.settings({"loyalty": {"points_expiry": {"mode": "days", "days": 10}}})
+    shopper = tenant.consumer()
+    paid_order(tenant.id, shopper.customer_id, amount=1_000)
+    with clock.travel(timedelta(days=2)):
+        paid_order(tenant.id, shopper.customer_id, amount=2_000)
+    tenant.settings({"loyalty": {"points_expiry": {"mode": "days", "days": 100}}})
+    paid_order(tenant.id, shopper.customer_id, amount=4_000)
+
+    soon = points_of(shopper)["expiring_soon"]
+
+    assert [item["points"] for item in soon] == [10, 20]
+    assert soon[0]["expires_at"] < soon[1]["expires_at"]
+
+
+def test_a_customer_sees_only_her_own_points(tenant):
+    alice, bob = tenant.consumer(), tenant.consumer()
+
+    paid_order(tenant.id, alice.customer_id, amount=5_000)
+
+    assert points_of(bob)["balance"] == 0
+    assert entries_of(bob) == []

@@ -1,0 +1,90 @@
+"""The per-tenant expiry job: set-based, only due lots, only its tenant, a batch per transaction."""
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from core import clock, jobs
+from core.db import unit_of_work
+from core.tenancy import tenant_scope
+from loyalty.points.jobs import expire_points
+from loyalty.points.models import PointsEntry, PointsLot
+from tests.api.loyalty.orders import hold, paid_order
+from tests.api.loyalty.points import entries_of, give_points, points_of
+
+
+def run_expiry(tenant_id, **kwargs):
+    with unit_of_work() as session, tenant_scope(tenant_id):
+        expire_points(session, **kwargs)
+
+
+def test_the_job_expires_what_is_left_of_due_lots_and_records_it(tenant):
+    tenant.settings({"loyalty": {"points_expiry": {"mode": "days", "days": 10}}})
+    shopper = tenant.consumer()
+    give_points(tenant, shopper, 100)
+    hold(tenant.id, shopper.customer_id, points=30)
+    tenant.settings({"loyalty": {"points_expiry": {"mode": "never"}}})
+    give_points(tenant, shopper, 5)
+
+    with clock.travel(timedelta(days=12)):
+        run_expiry(tenant.id)
+        summary = points_of(shopper)
+
+    assert (summary["balance"], summary["held"]) == (5, 30)
+    assert entries_of(shopper)[-1] == ("expire", -70)
+
+
+def test_the_balance_leaves_out_expired_points_before_the_job_records_them(tenant):
+    tenant.settings({"loyalty": {"points_expiry": {"mode": "days", "days": 1}}})
+    shopper = tenant.consumer()
+    give_points(tenant, shopper, 100)
+
+    with clock.travel(timedelta(days=3)):
+        assert points_of(shopper)["balance"] == 0
+    assert entries_of(shopper) == [("adjustment", 100)]
+
+
+def test_the_job_touches_only_its_own_tenant(tenant, other_tenant):
+    for each in (tenant, other_tenant):
+        each.settings({"loyalty": {"points_expiry": {"mode": "days", "days": 1}}})
+    shopper, other_shopper = tenant.consumer(), other_tenant.consumer()
+    give_points(tenant, shopper, 100)
+    give_points(other_tenant, other_shopper, 100)
+
+    with clock.travel(timedelta(days=3)):
+        run_expiry(tenant.id)
+
+    assert entries_of(shopper)[-1] == ("expire", -100)
+    assert entries_of(other_shopper) == [("adjustment", 100)]
+    with unit_of_work() as session, tenant_scope(other_tenant.id):
+        assert session.scalar(select(func.sum(PointsLot.remaining))) == 100
+
+
+def test_a_full_batch_hands_the_rest_to_a_follow_up_job(tenant):
+    tenant.settings({"loyalty": {"points_expiry": {"mode": "days", "days": 1}}})
+    shoppers = [tenant.consumer() for _ in range(5)]
+    for shopper in shoppers:
+        paid_order(tenant.id, shopper.customer_id, amount=1_000)
+
+    with clock.travel(timedelta(days=3)):
+        run_expiry(tenant.id, batch=2)  # 2 now; follow-ups run after commit (eager jobs in tests)
+        with unit_of_work() as session:
+            follow_ups = session.scalar(select(func.count()).select_from(jobs.OutboxJob).where(
+                jobs.OutboxJob.tenant_id == tenant.id, jobs.OutboxJob.name == "loyalty.points.expire"))
+
+    assert follow_ups == 2  # after 2 and after 4; the third run found a short batch
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        assert session.scalar(select(func.count(PointsEntry.id)).where(PointsEntry.kind == "expire")) == 5
+        assert session.scalar(select(func.sum(PointsLot.remaining))) == 0
+
+
+def test_the_scheduler_runs_the_expiry_for_every_active_tenant(tenant):
+    tenant.settings({"loyalty": {"points_expiry": {"mode": "days", "days": 1}}})
+    shopper = tenant.consumer()
+    give_points(tenant, shopper, 100)
+
+    with clock.travel(timedelta(days=3, hours=1)):
+        jobs.schedule_periodic()
+        jobs.run_due()
+
+    assert entries_of(shopper)[-1] == ("expire", -100)
