@@ -11,6 +11,7 @@ can never exceed what was paid, whatever the provider accepts.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -78,19 +79,33 @@ def refund_payment_after_cancel(session: Session, *, order_id: str) -> Refund:
     return refund
 
 
+class RefundStillPending(Exception):
+    """The provider has not finished yet: the job retries later (the outbox backs off)."""
+
+
+@dataclass(frozen=True)
+class _ProviderRequest:
+    credentials: gateway.StripeCredentials
+    refund_id: str
+    provider_refund_id: str | None
+    intent_id: str
+    amount: int
+
+
 def submit(*, refund_id: str) -> Refund:
-    """Ask the provider for a pending refund and record its answer (each step its own transaction)."""
-    with unit_of_work() as session:
-        pending = _pending_request(session, refund_id)
-    if pending is not None:
-        try:
-            answer = _ask_provider(*pending)
-        except gateway.ProviderUnreachable:
-            log.warning("refund %s: Stripe unreachable; the submit job will retry", refund_id)
-            answer = None
-        if answer is not None:
+    """Ask the provider for a pending refund and record its answer (each step its own transaction).
+
+    If Stripe cannot be reached the refund stays pending; the submit job asks again later.
+    """
+    try:
+        with unit_of_work() as session:
+            request = _provider_request(session, refund_id)
+        if request is not None:
+            answer = _ask_provider(request)
             with unit_of_work() as session:
                 record_answer(session, refund_id=refund_id, answer=answer)
+    except gateway.ProviderUnreachable as error:
+        log.warning("refund %s stays pending: %s", refund_id, error.message)
     with unit_of_work() as session:
         return session.scalars(select(Refund).where(Refund.id == refund_id)).one()
 
@@ -98,19 +113,15 @@ def submit(*, refund_id: str) -> Refund:
 def submit_in(session: Session, *, refund_id: str) -> None:
     """Job body: ask the provider for a pending refund and record its answer in this transaction.
 
-    Raises ProviderUnreachable (and RefundStillPending) so that the job is retried with backoff.
+    Raises ProviderUnreachable or RefundStillPending, so that the job is retried with backoff.
     """
-    pending = _pending_request(session, refund_id)
-    if pending is None:
+    request = _provider_request(session, refund_id)
+    if request is None:
         return
-    answer = _ask_provider(*pending)
+    answer = _ask_provider(request)
     record_answer(session, refund_id=refund_id, answer=answer)
-    if answer.status == "pending":
+    if isinstance(answer, gateway.RefundState) and answer.status == "pending":
         raise RefundStillPending(f"refund {refund_id} is still pending at Stripe")
-
-
-class RefundStillPending(Exception):
-    """The provider has not finished yet: the job retries later (the outbox backs off)."""
 
 
 def record_answer(session: Session, *, refund_id: str, answer: gateway.RefundState | gateway.ProviderRefused) -> None:
@@ -130,7 +141,7 @@ def record_answer(session: Session, *, refund_id: str, answer: gateway.RefundSta
         _fail(session, order, refund, f"Stripe reports the refund {answer.status}")
 
 
-def _pending_request(session: Session, refund_id: str):
+def _provider_request(session: Session, refund_id: str) -> _ProviderRequest | None:
     refund = session.scalars(select(Refund).where(Refund.id == refund_id)).one_or_none()
     if refund is None or refund.status != "pending":
         return None
@@ -138,16 +149,17 @@ def _pending_request(session: Session, refund_id: str):
     if credentials is None:
         raise gateway.ProviderUnreachable("No Stripe credentials to refund with")
     intent_id = session.scalars(select(Order).where(Order.id == refund.order_id)).one().payment.intent_id
-    return credentials, refund.id, refund.provider_refund_id, intent_id, refund.amount
+    return _ProviderRequest(credentials, refund.id, refund.provider_refund_id, intent_id, refund.amount)
 
 
-def _ask_provider(credentials, refund_id, provider_refund_id, intent_id, amount):
-    """Stripe's answer (a RefundState or the ProviderRefused it raised); ProviderUnreachable propagates."""
+def _ask_provider(request: _ProviderRequest) -> gateway.RefundState | gateway.ProviderRefused:
+    """Stripe's answer: a RefundState, or the refusal it raised. ProviderUnreachable propagates."""
     try:
-        if provider_refund_id:
-            return gateway.retrieve_refund(credentials, provider_refund_id)
-        return gateway.create_refund(credentials, intent_id=intent_id, amount=amount,
-                                     metadata={"refund_id": refund_id}, idempotency_key=f"refund:{refund_id}")
+        if request.provider_refund_id:
+            return gateway.retrieve_refund(request.credentials, request.provider_refund_id)
+        return gateway.create_refund(request.credentials, intent_id=request.intent_id, amount=request.amount,
+                                     metadata={"refund_id": request.refund_id},
+                                     idempotency_key=f"refund:{request.refund_id}")
     except gateway.ProviderRefused as refusal:
         return refusal
 
