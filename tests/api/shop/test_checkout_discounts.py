@@ -1,5 +1,8 @@
 """Checkout with loyalty's coupon and points: priced per line, held with the order, released or spent with it."""
 
+from datetime import timedelta
+
+from core import clock, jobs
 from core.events import OrderRefunded
 from tests.api.shop.builders import admin_order, create_product, pay_offline, place_order, sku_id, stock_of
 from tests.api.shop.conftest import of_order
@@ -145,3 +148,32 @@ def test_paying_uses_the_coupon_and_a_refund_returns_the_lines_share_of_the_poin
     [event] = of_order(published, order["id"], OrderRefunded)
     assert (event.points_returned, event.amount, event.paid_amount) == (833, 1867, 2240)
     assert admin_order(tenant, order)["status"] == "partially_refunded"
+
+
+def test_the_unpaid_timeout_gives_the_coupon_and_points_back(tenant):
+    tea, _ = tea_and_cups(tenant)
+    shopper = tenant.consumer()
+    coupon_id = coupon_for(tenant, shopper, kind="amount_off", amount_off=100)
+    give_points(tenant, shopper, 300)
+    place_order(shopper, [(sku_id(tea), 2)], coupon_id=coupon_id, points=300)
+
+    with clock.travel(timedelta(minutes=31)):
+        jobs.run_due(tenant_id=tenant.id)
+
+    assert (coupon_status(shopper, coupon_id), points_balance(shopper), stock_of(tenant, tea)) == (
+        "available", 300, 10)
+
+
+def test_when_stripe_fails_the_coupon_and_points_are_given_back(app, tenant, monkeypatch):
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", "http://127.0.0.1:9")
+    tenant.settings({"payments": {"stripe_secret_key": "sk_test_unreachable"}})
+    tea, _ = tea_and_cups(tenant)
+    shopper = tenant.consumer()
+    coupon_id = coupon_for(tenant, shopper, kind="amount_off", amount_off=100)
+    give_points(tenant, shopper, 300)
+
+    failed = place_order(shopper, [(sku_id(tea), 2)], coupon_id=coupon_id, points=300, expect=502)
+
+    assert failed["reason"] == "payment_provider_error"
+    assert (coupon_status(shopper, coupon_id), points_balance(shopper), stock_of(tenant, tea)) == (
+        "available", 300, 10)

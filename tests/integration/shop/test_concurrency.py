@@ -126,3 +126,21 @@ def test_different_reports_of_one_payment_at_once_still_pay_once(app, stripe_ten
 
     assert [response.status_code for response in responses] == [200] * len(deliveries)
     assert len(of_order(published, order["id"], OrderPaid)) == 1
+
+
+def test_two_checkouts_racing_for_one_coupon_place_one_order_and_hold_nothing_else(app, tenant):
+    product = create_product(tenant, skus=[{"price": 1000, "stock": 10}])
+    shopper = tenant.consumer()
+    template = tenant.admin.post("/v1/admin/coupon-templates", {"name": "Once", "kind": "amount_off",
+                                                                "amount_off": 100, "claimable": False},
+                                 expect=201).get_json()
+    tenant.admin.post(f"/v1/admin/coupon-templates/{template['id']}/grants", {"customer_ids": [shopper.customer_id]},
+                      expect=201)
+    [coupon] = shopper.get("/v1/storefront/coupons", expect=200).get_json()["data"]
+    body = {"lines": [{"sku_id": sku_id(product), "quantity": 2}], "coupon_id": coupon["id"]}
+
+    responses = race(app, [(shopper.credential, "/v1/storefront/orders", body, {}) for _ in range(4)])
+
+    assert sorted(response.status_code for response in responses) == [201, 409, 409, 409]
+    assert {r.get_json()["reason"] for r in responses if r.status_code == 409} == {"coupon_not_applicable"}
+    assert stock_of(tenant, product) == 8
