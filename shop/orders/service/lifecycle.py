@@ -17,7 +17,7 @@ from core import clock, events, jobs
 from core.errors import InvalidState
 from shop.catalog import stock
 from shop.orders.models import Order
-from shop.orders.service.queries import find_order, get_order
+from shop.orders.service.queries import get_order, loaded_order
 from tenants.settings import service as settings
 
 
@@ -120,7 +120,7 @@ def _transition(session: Session, order_id: str, *, allowed: tuple[str, ...], cu
         statement = statement.where(Order.customer_id == customer_id)
     # "fetch" brings an order already in the session up to date without reloading its lines.
     moved = session.execute(statement.values(**values).execution_options(synchronize_session="fetch")).rowcount
-    return find_order(session, order_id=order_id) if moved else None
+    return loaded_order(session, order_id=order_id) if moved else None
 
 
 def _refuse(session: Session, order_id: str, customer_id: str | None, message: str):

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from core.api import Page
 from core.errors import NotFound
 from core.pagination import paginate
+from core.tenancy import require_tenant_id
 from shop.orders.models import Order, Refund
 
 
@@ -16,6 +17,11 @@ def find_order(session: Session, *, order_id: str, customer_id: str | None = Non
     if customer_id is not None:
         query = query.where(Order.customer_id == customer_id)
     return session.scalars(query).one_or_none()
+
+
+def loaded_order(session: Session, *, order_id: str) -> Order | None:
+    """The current tenant's order, straight from the session when it is already loaded (no SELECT)."""
+    return session.get(Order, (require_tenant_id(), order_id))  # the full primary key: (tenant_id, id)
 
 
 def get_order(session: Session, *, order_id: str, customer_id: str | None = None) -> Order:
