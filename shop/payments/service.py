@@ -91,7 +91,7 @@ def pending_stripe_payments(session: Session, *, limit: int) -> list[Payment]:
     """Stripe payments of orders still awaiting payment, oldest first."""
     return list(session.scalars(
         select(Payment)
-        .join(Order, (Order.tenant_id == Payment.tenant_id) & (Order.id == Payment.order_id))
+        .join(Order)  # on the composite foreign key (tenant_id, order_id)
         .where(Payment.provider == "stripe", Payment.status == "pending", Payment.intent_id.is_not(None),
                Order.status == "pending_payment")
         .order_by(Payment.created_at)
