@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -68,7 +69,7 @@ class Coupon(TenantScoped, Base):
         ForeignKeyConstraint(*_CUSTOMER),
         Index("ix_coupons_customer_status", "tenant_id", "customer_id", "status"),
         Index("ix_coupons_available_until", "tenant_id", "valid_until",
-              postgresql_where="status = 'available'", sqlite_where="status = 'available'"),
+              postgresql_where="status = 'available'", sqlite_where=text("status = 'available'")),
     )
 
     id: Mapped[str] = mapped_column(PublicId, primary_key=True)

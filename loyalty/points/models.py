@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, PublicId
@@ -63,9 +63,9 @@ class PointsLot(TenantScoped, Base):
         ForeignKeyConstraint(*_CUSTOMER),
         CheckConstraint("remaining >= 0 AND remaining <= points", name="remaining_within_points"),
         Index("ix_points_lots_open", "tenant_id", "customer_id",
-              postgresql_where="remaining > 0", sqlite_where="remaining > 0"),
+              postgresql_where="remaining > 0", sqlite_where=text("remaining > 0")),
         Index("ix_points_lots_due", "tenant_id", "expires_at",
-              postgresql_where="remaining > 0", sqlite_where="remaining > 0"),
+              postgresql_where="remaining > 0", sqlite_where=text("remaining > 0")),
     )
 
     id: Mapped[str] = mapped_column(PublicId, primary_key=True)

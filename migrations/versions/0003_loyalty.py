@@ -68,7 +68,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_coupons_tenant_id_tenants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_coupons'))
     )
-    op.create_index('ix_coupons_available_until', 'coupons', ['tenant_id', 'valid_until'], unique=False, postgresql_where="status = 'available'", sqlite_where="status = 'available'")
+    op.create_index('ix_coupons_available_until', 'coupons', ['tenant_id', 'valid_until'], unique=False, postgresql_where="status = 'available'", sqlite_where=sa.text("status = 'available'"))
     op.create_index('ix_coupons_customer_status', 'coupons', ['tenant_id', 'customer_id', 'status'], unique=False)
     op.create_table('points_accounts',
     sa.Column('tenant_id', sa.String(length=40).with_variant(sa.String(length=40, collation='C'), 'postgresql'), nullable=False),
@@ -133,8 +133,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_points_lots_tenant_id_tenants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_points_lots'))
     )
-    op.create_index('ix_points_lots_due', 'points_lots', ['tenant_id', 'expires_at'], unique=False, postgresql_where='remaining > 0', sqlite_where='remaining > 0')
-    op.create_index('ix_points_lots_open', 'points_lots', ['tenant_id', 'customer_id'], unique=False, postgresql_where='remaining > 0', sqlite_where='remaining > 0')
+    op.create_index('ix_points_lots_due', 'points_lots', ['tenant_id', 'expires_at'], unique=False, postgresql_where='remaining > 0', sqlite_where=sa.text('remaining > 0'))
+    op.create_index('ix_points_lots_open', 'points_lots', ['tenant_id', 'customer_id'], unique=False, postgresql_where='remaining > 0', sqlite_where=sa.text('remaining > 0'))
     op.create_table('rewards',
     sa.Column('tenant_id', sa.String(length=40).with_variant(sa.String(length=40, collation='C'), 'postgresql'), nullable=False),
     sa.Column('id', sa.String(length=40).with_variant(sa.String(length=40, collation='C'), 'postgresql'), nullable=False),
@@ -196,8 +196,8 @@ def downgrade() -> None:
     op.drop_table('reward_customer_counts')
     op.drop_table('sign_ins')
     op.drop_table('rewards')
-    op.drop_index('ix_points_lots_open', table_name='points_lots', postgresql_where='remaining > 0', sqlite_where='remaining > 0')
-    op.drop_index('ix_points_lots_due', table_name='points_lots', postgresql_where='remaining > 0', sqlite_where='remaining > 0')
+    op.drop_index('ix_points_lots_open', table_name='points_lots', postgresql_where='remaining > 0', sqlite_where=sa.text('remaining > 0'))
+    op.drop_index('ix_points_lots_due', table_name='points_lots', postgresql_where='remaining > 0', sqlite_where=sa.text('remaining > 0'))
     op.drop_table('points_lots')
     op.drop_table('points_holds')
     op.drop_index('ix_points_entries_order', table_name='points_entries')
@@ -205,7 +205,7 @@ def downgrade() -> None:
     op.drop_table('points_entries')
     op.drop_table('points_accounts')
     op.drop_index('ix_coupons_customer_status', table_name='coupons')
-    op.drop_index('ix_coupons_available_until', table_name='coupons', postgresql_where="status = 'available'", sqlite_where="status = 'available'")
+    op.drop_index('ix_coupons_available_until', table_name='coupons', postgresql_where="status = 'available'", sqlite_where=sa.text("status = 'available'"))
     op.drop_table('coupons')
     op.drop_table('coupon_customer_counts')
     op.drop_table('coupon_templates')

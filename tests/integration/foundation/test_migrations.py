@@ -46,3 +46,12 @@ def test_the_migrated_schema_matches_the_models(empty_database):
     engine.dispose()
 
     assert differences == []
+
+
+def test_migrations_also_run_on_sqlite_the_embedded_default(app, tmp_path):
+    url = f"sqlite:///{tmp_path / 'embedded.db'}"
+
+    migrate.upgrade(url)
+    assert table_names(url) == set(Base.metadata.tables)
+    migrate.downgrade(url, "base")
+    assert table_names(url) == set()
