@@ -6,14 +6,14 @@ from sqlalchemy.orm import Session
 
 from loyalty.checkout import PointsTerms
 from loyalty.points import service as ledger
-from tenants.settings.service import section
+from loyalty.settings import loyalty_rules
 
 
 def points_for_checkout(session: Session, *, customer_id: str) -> PointsTerms:
     """The customer's spendable points and the tenant's rules for paying with them."""
-    settings = section(session, "loyalty")
+    rules = loyalty_rules(session)
     return PointsTerms(balance=ledger.spendable(session, customer_id=customer_id),
-                       point_value=settings["point_value"], max_points_ratio=settings["max_points_ratio"])
+                       point_value=rules["point_value"], max_points_ratio=rules["max_points_ratio"])
 
 
 def hold_for_order(session: Session, *, customer_id: str, order_id: str, points: int) -> None:

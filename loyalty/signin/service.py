@@ -15,20 +15,19 @@ from core.tenancy import require_tenant_id
 from loyalty.errors import AlreadySignedIn
 from loyalty.points import service as points
 from loyalty.points.rules import sign_in_points
+from loyalty.settings import loyalty_rules
 from loyalty.signin.models import SignIn
-from tenants.platform.models import Tenant
-from tenants.settings.service import section
 
 
 def sign_in(session: Session, *, customer_id: str) -> dict:
     """Sign in for today: a streak continues from yesterday's sign-in and earns that day's points."""
-    now = clock.now()
-    today = now.astimezone(ZoneInfo(session.get(Tenant, require_tenant_id()).timezone)).date()
+    now, rules = clock.now(), loyalty_rules(session)
+    today = now.astimezone(ZoneInfo(rules["timezone"])).date()
     yesterday = session.scalars(
         select(SignIn.streak).where(SignIn.customer_id == customer_id, SignIn.local_date == today - timedelta(days=1))
     ).one_or_none()
     streak = (yesterday or 0) + 1
-    reward = sign_in_points(streak, section(session, "loyalty")["sign_in_points"])
+    reward = sign_in_points(streak, rules["sign_in_points"])
     # Two taps at once: the unique (customer, local day) decides which one signs in, not a prior read.
     signed_in = insert_ignoring_conflicts(
         session, SignIn.__table__,

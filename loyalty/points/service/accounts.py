@@ -15,22 +15,25 @@ from core.tenancy import require_tenant_id
 from loyalty.points.models import PointsAccount, PointsEntry, PointsLot
 from loyalty.points.rules import expiry_for
 from loyalty.points.wallet import Draw, Entry, Lot, Wallet
-from tenants.platform.models import Tenant
-from tenants.settings.service import section
+from loyalty.settings import loyalty_rules
 
 
 def _lock_account(session: Session, customer_id: str) -> PointsAccount:
     # Every change to a customer's points locks this row first (then, if it needs them, the lots), so two
     # checkouts spending the same points, or a refund racing a cancellation, run one after the other and
     # the second sees what the first left. One lock order everywhere: account, hold, lots.
-    insert_ignoring_conflicts(
-        session, PointsAccount.__table__,
-        {"tenant_id": require_tenant_id(), "customer_id": customer_id, "held": 0, "debt": 0,
-         "created_at": clock.now()},
-        index_elements=["tenant_id", "customer_id"],
-    )
-    query = select(PointsAccount).where(PointsAccount.customer_id == customer_id).with_for_update()
-    return session.scalars(query.execution_options(populate_existing=True)).one()
+    query = (select(PointsAccount).where(PointsAccount.customer_id == customer_id).with_for_update()
+             .execution_options(populate_existing=True))
+    account = session.scalars(query).one_or_none()
+    if account is None:  # the customer's first points: create the row (once, however many race), then lock it
+        insert_ignoring_conflicts(
+            session, PointsAccount.__table__,
+            {"tenant_id": require_tenant_id(), "customer_id": customer_id, "held": 0, "debt": 0,
+             "created_at": clock.now()},
+            index_elements=["tenant_id", "customer_id"],
+        )
+        account = session.scalars(query).one()
+    return account
 
 
 def _as_lot(row: PointsLot) -> Lot:
@@ -77,13 +80,12 @@ class CustomerPoints:
 
     def new_lot_terms(self, *, now: datetime, pending_days: int = 0) -> dict:
         """When a credit made now becomes available and expires, by the tenant's points rules."""
-        settings = section(self.session, "loyalty")
+        rules = loyalty_rules(self.session)
         available_at = now + timedelta(days=pending_days)
-        expiry = settings["points_expiry"]
-        timezone = self.session.get(Tenant, require_tenant_id()).timezone
+        expiry = rules["points_expiry"]
         return {"available_at": available_at,
                 "expires_at": expiry_for(available_at, mode=expiry["mode"], days=expiry.get("days"),
-                                         timezone=timezone)}
+                                         timezone=rules["timezone"])}
 
     def record(self, entry: Entry, *, now: datetime, order_id: str | None = None,
                reason: str | None = None) -> PointsEntry:
@@ -99,11 +101,13 @@ class CustomerPoints:
         self.session.add(row)
         for lot_id in self.wallet.created:
             created = self.wallet.lots[lot_id]
-            self.session.add(PointsLot(
+            # Kept with the loaded rows: a later operation of this unit of work may draw from it.
+            self.rows[lot_id] = PointsLot(
                 id=lot_id, customer_id=self.customer_id, entry_id=row.id, points=created.points,
                 remaining=created.remaining, expired=0, available_at=created.available_at,
                 expires_at=created.expires_at, created_at=now,
-            ))
+            )
+            self.session.add(self.rows[lot_id])
         self.save()
         return row
 

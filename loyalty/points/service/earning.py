@@ -11,8 +11,8 @@ from core.money import minor_per_major
 from loyalty.points.models import PointsEntry, PointsHold
 from loyalty.points.rules import points_earned, points_to_return, reversal_due
 from loyalty.points.service.accounts import CustomerPoints
+from loyalty.settings import loyalty_rules
 from tenants.customers.service import get_customer
-from tenants.settings.service import section
 
 
 def credit(session: Session, *, customer_id: str, kind: str, points: int, source: str,
@@ -31,13 +31,13 @@ def credit(session: Session, *, customer_id: str, kind: str, points: int, source
 def earn_for_order(session: Session, *, customer_id: str, order_id: str, paid: int,
                    currency: str) -> PointsEntry | None:
     """Credit what a paid order earns (pending for `points_pending_days`), once per order."""
-    settings = section(session, "loyalty")
+    rules = loyalty_rules(session)
     points = points_earned(paid, minor_per_major=minor_per_major(currency),
-                           per_unit=settings["points_per_currency_unit"], minimum=settings["earn_min_order_amount"])
+                           per_unit=rules["points_per_currency_unit"], minimum=rules["earn_min_order_amount"])
     if not points:
         return None
     return credit(session, customer_id=customer_id, kind="earn", points=points, source=f"order:{order_id}:earn",
-                  order_id=order_id, pending_days=settings["points_pending_days"])
+                  order_id=order_id, pending_days=rules["points_pending_days"])
 
 
 def settle_refund(session: Session, *, customer_id: str, order_id: str, refund_id: str, paid_amount: int,

@@ -6,10 +6,8 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from core import clock
-from core.tenancy import require_tenant_id
 from loyalty.points.models import PointsAccount, PointsEntry, PointsLot
-from tenants.platform.models import Tenant
-from tenants.settings.service import section
+from loyalty.settings import loyalty_rules
 
 
 def _sum(condition, value):
@@ -41,7 +39,7 @@ def points_report(session: Session) -> dict:
         func.coalesce(func.sum(PointsAccount.debt), 0).label("debt"),
     )).one()
     outstanding = lots.available + lots.pending + accounts.held
-    point_value = section(session, "loyalty")["point_value"]
+    rules = loyalty_rules(session)
     return {
         "issued": ledger.issued,
         "pending": lots.pending,
@@ -52,6 +50,5 @@ def points_report(session: Session) -> dict:
         "available": lots.available,
         "held": accounts.held,
         "debt": accounts.debt,
-        "liability": {"amount": outstanding * point_value,
-                      "currency": session.get(Tenant, require_tenant_id()).currency},
+        "liability": {"amount": outstanding * rules["point_value"], "currency": rules["currency"]},
     }

@@ -91,3 +91,18 @@ def test_a_full_refund_returns_every_point_the_order_spent_and_no_more(tenant):
 
     assert [points for kind, points in entries_of(shopper) if kind == "return"] == [150, 50]
     assert points_of(shopper)["balance"] == 200
+
+
+def test_one_refund_can_return_spent_points_and_take_them_straight_back_as_a_clawback(tenant):
+    shopper = tenant.consumer()
+    give_points(tenant, shopper, 100)
+    order_id = hold(tenant.id, shopper.customer_id, points=100)
+    pay(tenant.id, shopper.customer_id, order_id, amount=10_000, points_used=100)  # earns 100
+    hold(tenant.id, shopper.customer_id, points=100)  # the earning is spent elsewhere
+
+    refund(tenant.id, shopper.customer_id, order_id, amount=10_000, paid_amount=10_000, refunded_total=10_000,
+           points_returned=100)
+
+    summary = points_of(shopper)
+    assert (summary["balance"], summary["debt"], summary["held"]) == (0, 0, 100)
+    assert entries_of(shopper)[-2:] == [("return", 100), ("reversal", -100)]
