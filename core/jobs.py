@@ -311,12 +311,18 @@ def rearm_skipped(session: Session, *, tenant_id: str) -> int:
     return result.rowcount
 
 
+_slots_seen: dict[str, int] = {}
+
+
 def schedule_periodic() -> int:
     """Fan each periodic task out to every active tenant once per time slot; returns intents written."""
     written = 0
     now = clock.now()
     for spec in _periodic.values():
         slot = int(now.timestamp() // spec.every.total_seconds())
+        if _slots_seen.get(spec.name) == slot:
+            continue  # this process already claimed or saw this slot: no need to ask the database again
+        _slots_seen[spec.name] = slot
         with unit_of_work() as session:
             claimed = insert_ignoring_conflicts(
                 session,

@@ -13,15 +13,27 @@ from tenants.platform.models import Tenant
 from tenants.settings.registry import sections
 
 
+def _tenant(session: Session) -> Tenant:
+    # The session's identity map holds objects weakly, so a checkout that reads three sections would
+    # load the tenant row three times; keep it for the life of this session's transaction instead.
+    tenant_id = require_tenant_id()
+    cached = session.info.get("settings_tenant")
+    if cached is None or cached.id != tenant_id:
+        cached = session.info["settings_tenant"] = session.get(Tenant, tenant_id)
+    return cached
+
+
 def _stored(session: Session) -> dict:
-    tenant = session.get(Tenant, require_tenant_id())
-    return copy.deepcopy(tenant.settings or {})
+    return copy.deepcopy(_tenant(session).settings or {})
 
 
 def section(session: Session, name: str) -> dict:
     """One section of the current tenant's settings with defaults filled in, secrets included."""
-    registered = sections()[name]
-    return registered.schema().load(_stored(session).get(name) or {})
+    cache = session.info.setdefault("settings_sections", {})
+    key = (require_tenant_id(), name)
+    if key not in cache:
+        cache[key] = sections()[name].schema().load((_tenant(session).settings or {}).get(name) or {})
+    return copy.deepcopy(cache[key])
 
 
 def get_all(session: Session) -> dict:
@@ -69,7 +81,7 @@ def update(session: Session, *, patch: dict) -> dict:
         stored[name] = candidate
     if errors:
         raise InvalidRequest("Invalid settings", errors={"json": errors})
-    tenant = session.get(Tenant, require_tenant_id())
-    tenant.settings = stored
+    _tenant(session).settings = stored
+    session.info.pop("settings_sections", None)
     session.flush()
     return get_all(session)
