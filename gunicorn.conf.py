@@ -1,7 +1,9 @@
 """Production serving: `gunicorn` (this file is picked up from the working directory).
 
 Sync workers: on 2 cores, 2 sync workers beat 4 gthread workers on throughput and p99
-(ENVIRONMENT.md). Jobs do not run here; run `flask --app app worker` beside it.
+(ENVIRONMENT.md). With REDIS_URL jobs go to `flask --app app worker`, run beside this; without
+it, each worker process runs due jobs in a thread (safe: execution locks the outbox row, so two
+processes never run one job twice).
 """
 
 import os
