@@ -10,7 +10,7 @@ from core import clock
 from core.jobs import enqueue, periodic
 from loyalty.points import service as points
 
-EXPIRY_BATCH = 5000
+EXPIRY_BATCH = 10_000
 
 
 @periodic("loyalty.points.expire", every=timedelta(hours=1))

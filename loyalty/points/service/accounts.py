@@ -18,22 +18,24 @@ from loyalty.points.wallet import Draw, Entry, Lot, Wallet
 from loyalty.settings import loyalty_rules
 
 
-def _lock_account(session: Session, customer_id: str) -> PointsAccount:
+def _lock_accounts(session: Session, customer_ids: list[str]) -> list[PointsAccount]:
     # Every change to a customer's points locks this row first (then, if it needs them, the lots), so two
     # checkouts spending the same points, or a refund racing a cancellation, run one after the other and
-    # the second sees what the first left. One lock order everywhere: account, hold, lots.
-    query = (select(PointsAccount).where(PointsAccount.customer_id == customer_id).with_for_update()
-             .execution_options(populate_existing=True))
-    account = session.scalars(query).one_or_none()
-    if account is None:  # the customer's first points: create the row (once, however many race), then lock it
+    # the second sees what the first left. One lock order everywhere: accounts by customer id, then the
+    # order's hold, then lots; a batch locks its accounts in that order too.
+    query = (select(PointsAccount).where(PointsAccount.customer_id.in_(customer_ids))
+             .order_by(PointsAccount.customer_id).with_for_update().execution_options(populate_existing=True))
+    accounts = list(session.scalars(query))
+    if len(accounts) < len(customer_ids):  # first points: create the rows (once, however many race), lock them
+        found, now = {account.customer_id for account in accounts}, clock.now()
         insert_ignoring_conflicts(
             session, PointsAccount.__table__,
-            {"tenant_id": require_tenant_id(), "customer_id": customer_id, "held": 0, "debt": 0,
-             "created_at": clock.now()},
+            [{"tenant_id": require_tenant_id(), "customer_id": customer_id, "held": 0, "debt": 0, "created_at": now}
+             for customer_id in customer_ids if customer_id not in found],
             index_elements=["tenant_id", "customer_id"],
         )
-        account = session.scalars(query).one()
-    return account
+        accounts = list(session.scalars(query))
+    return accounts
 
 
 def _as_lot(row: PointsLot) -> Lot:
@@ -54,10 +56,17 @@ class CustomerPoints:
     def open(cls, session: Session, *, customer_id: str, open_lots: bool = False) -> CustomerPoints:
         """Lock the customer's account; with `open_lots`, load every lot with points left (to spend or
         claw back from)."""
-        customer = cls(session, customer_id, _lock_account(session, customer_id), [])
+        [account] = _lock_accounts(session, [customer_id])
+        customer = cls(session, customer_id, account, [])
         if open_lots:
             customer.load(open_lots=True)
         return customer
+
+    @classmethod
+    def open_many(cls, session: Session, *, customer_ids: Iterable[str]) -> dict[str, CustomerPoints]:
+        """Lock many customers' accounts at once, in customer order (to credit a batch)."""
+        accounts = _lock_accounts(session, sorted(set(customer_ids)))
+        return {account.customer_id: cls(session, account.customer_id, account, []) for account in accounts}
 
     def load(self, *, open_lots: bool = False, lot_ids: Iterable[str] = ()) -> None:
         """Load (and lock, after the account) every lot with points left and/or the lots named."""
@@ -74,9 +83,8 @@ class CustomerPoints:
             self.wallet.lots[row.id] = _as_lot(row)
 
     def recorded(self, source: str) -> bool:
-        """Was this effect recorded before? Asked under the account lock, which every effect on this
-        customer takes, so two deliveries of one event cannot both see False (the unique key is the backstop)."""
-        return self.session.scalar(select(PointsEntry.id).where(PointsEntry.source == source)) is not None
+        """Was this effect recorded before? (see `recorded_sources`)"""
+        return bool(recorded_sources(self.session, [source]))
 
     def new_lot_terms(self, *, now: datetime, pending_days: int = 0) -> dict:
         """When a credit made now becomes available and expires, by the tenant's points rules."""
@@ -119,6 +127,13 @@ class CustomerPoints:
         self.wallet.changed.clear()
         self.account.held = self.wallet.held
         self.account.debt = self.wallet.debt
+
+
+def recorded_sources(session: Session, sources: list[str]) -> set[str]:
+    """Which of these effects were recorded before. Asked under the customers' account locks, which every
+    effect on a customer takes, so two deliveries of one event cannot both miss it (the unique key on
+    `source` is the backstop)."""
+    return set(session.scalars(select(PointsEntry.source).where(PointsEntry.source.in_(sources))))
 
 
 def draws_of(stored: list | None) -> tuple[Draw, ...]:

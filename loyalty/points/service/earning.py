@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -10,34 +12,71 @@ from core.ids import new_id
 from core.money import minor_per_major
 from loyalty.points.models import PointsEntry, PointsHold
 from loyalty.points.rules import points_earned, points_to_return, reversal_due
-from loyalty.points.service.accounts import CustomerPoints
+from loyalty.points.service.accounts import CustomerPoints, recorded_sources
 from loyalty.settings import loyalty_rules
 from tenants.customers.service import get_customer
 
 
-def credit(session: Session, *, customer_id: str, kind: str, points: int, source: str,
-           order_id: str | None = None, reason: str | None = None, pending_days: int = 0) -> PointsEntry | None:
+@dataclass(frozen=True)
+class Credit:
+    customer_id: str
+    kind: str
+    points: int
+    source: str  # the effect credited: once per source
+    order_id: str | None = None
+    reason: str | None = None
+    pending_days: int = 0
+
+
+@dataclass(frozen=True)
+class PaidOrder:
+    customer_id: str
+    order_id: str
+    paid: int  # minor units
+    currency: str
+
+
+def credit(session: Session, **credit_terms) -> PointsEntry | None:
     """Credit points once per source: they pay any debt first, the rest is a lot that expires by the
     tenant's rules. None if this source was credited before."""
-    customer = CustomerPoints.open(session, customer_id=customer_id)
-    if customer.recorded(source):
-        return None
-    now = clock.now()
-    entry = customer.wallet.credit(kind=kind, points=points, source=source, lot_id=new_id("plt"), now=now,
-                                   **customer.new_lot_terms(now=now, pending_days=pending_days))
-    return customer.record(entry, now=now, order_id=order_id, reason=reason)
+    return credit_all(session, [Credit(**credit_terms)])[0]
+
+
+def credit_all(session: Session, credits: list[Credit]) -> list[PointsEntry | None]:
+    """Credit many at once, each as `credit` would: the accounts are locked together in customer order,
+    one query finds what was credited before, and the new rows are inserted together."""
+    customers = CustomerPoints.open_many(session, customer_ids=[c.customer_id for c in credits])
+    done = recorded_sources(session, [c.source for c in credits])
+    now, entries = clock.now(), []
+    for terms in credits:
+        if terms.source in done:
+            entries.append(None)
+            continue
+        done.add(terms.source)
+        customer = customers[terms.customer_id]
+        entry = customer.wallet.credit(kind=terms.kind, points=terms.points, source=terms.source,
+                                       lot_id=new_id("plt"), now=now,
+                                       **customer.new_lot_terms(now=now, pending_days=terms.pending_days))
+        entries.append(customer.record(entry, now=now, order_id=terms.order_id, reason=terms.reason))
+    return entries
 
 
 def earn_for_order(session: Session, *, customer_id: str, order_id: str, paid: int,
                    currency: str) -> PointsEntry | None:
     """Credit what a paid order earns (pending for `points_pending_days`), once per order."""
+    return earn_for_orders(session, [PaidOrder(customer_id, order_id, paid, currency)])[0]
+
+
+def earn_for_orders(session: Session, orders: list[PaidOrder]) -> list[PointsEntry | None]:
+    """Credit what each paid order earns, once per order, in one batch."""
     rules = loyalty_rules(session)
-    points = points_earned(paid, minor_per_major=minor_per_major(currency),
-                           per_unit=rules["points_per_currency_unit"], minimum=rules["earn_min_order_amount"])
-    if not points:
-        return None
-    return credit(session, customer_id=customer_id, kind="earn", points=points, source=f"order:{order_id}:earn",
-                  order_id=order_id, pending_days=rules["points_pending_days"])
+    earned = [(order, points_earned(order.paid, minor_per_major=minor_per_major(order.currency),
+                                    per_unit=rules["points_per_currency_unit"],
+                                    minimum=rules["earn_min_order_amount"])) for order in orders]
+    credits = [Credit(order.customer_id, "earn", points, f"order:{order.order_id}:earn", order_id=order.order_id,
+                      pending_days=rules["points_pending_days"]) for order, points in earned if points]
+    credited = iter(credit_all(session, credits) if credits else [])
+    return [next(credited) if points else None for _order, points in earned]
 
 
 def settle_refund(session: Session, *, customer_id: str, order_id: str, refund_id: str, paid_amount: int,

@@ -2,46 +2,74 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
 from core.ids import new_id
 from core.tenancy import require_tenant_id
 from loyalty.points.models import PointsEntry, PointsLot
 
-# Lot ids are "plt_" + 8 time characters + 16 random ones (core.ids): an expiry entry's id is "pte_", the
-# batch's time and the lot's random part, so it is unique and sorts with the other entries by time.
-_LOT_RANDOM_PART_STARTS_AT = len("plt_") + 8 + 1  # 1-based, for SQL substr()
+_LOTS = PointsLot.__table__
 
 
 def expire_due_lots(session: Session, *, now: datetime, limit: int) -> int:
     """Expire what is left of up to `limit` due lots of the current tenant; returns how many lots.
 
-    Raw SQL on tenant tables, so it names tenant_id itself. Three statements whatever the batch size: lock
-    the batch (skipping lots a customer's operation holds; the next run takes them), write one `expire`
-    entry per lot from a SELECT, and zero the lots.
+    Raw SQL on tenant tables, so it names tenant_id itself. Set-based, whatever the batch size: zero a
+    batch of due lots, locked as it is chosen (skipping lots a customer's operation holds; the next run
+    takes them), then insert one `expire` entry per customer for what the batch took (its lots in `draws`).
     """
     tenant_id = require_tenant_id()
-    lots, entries = PointsLot.__table__, PointsEntry.__table__
-    due = (lots.c.tenant_id == tenant_id) & (lots.c.remaining > 0) & (lots.c.expires_at <= now)
-    batch = list(session.scalars(
-        select(lots.c.id).where(due).order_by(lots.c.expires_at, lots.c.id).limit(limit)
-        .with_for_update(skip_locked=True)
-    ))
-    if not batch:
+    zero_batch = _ZERO_BATCH.get(session.get_bind().dialect.name, _zero_selected_batch)
+    expired = zero_batch(session, tenant_id=tenant_id, now=now, limit=limit)
+    if not expired:
         return 0
-    in_batch = due & lots.c.id.in_(batch)
-    stamp = new_id("pte")[:12]  # "pte_" + this batch's time
-    lot_random_part = func.substr(lots.c.id, _LOT_RANDOM_PART_STARTS_AT)
-    session.execute(entries.insert().from_select(
-        ["tenant_id", "id", "customer_id", "kind", "points", "source", "lot_id", "expires_at", "created_at"],
-        select(
-            lots.c.tenant_id, literal(stamp) + lot_random_part, lots.c.customer_id, literal("expire"),
-            -lots.c.remaining, literal("expire:") + lots.c.id + literal(":" + stamp[4:]), lots.c.id,
-            lots.c.expires_at, literal(now, PointsEntry.created_at.type),
-        ).where(in_batch),
-    ))
-    session.execute(update(lots).where(in_batch).values(expired=lots.c.expired + lots.c.remaining, remaining=0))
-    return len(batch)
+    draws = defaultdict(list)
+    for lot in expired:
+        draws[lot.customer_id].append({"lot_id": lot.id, "points": lot.remaining})
+    entries = []
+    for customer_id, taken in draws.items():
+        entry_id = new_id("pte")
+        entries.append({"tenant_id": tenant_id, "id": entry_id, "customer_id": customer_id, "kind": "expire",
+                        "points": -sum(draw["points"] for draw in taken), "source": f"expire:{entry_id}",
+                        "draws": taken, "created_at": now})
+    session.execute(PointsEntry.__table__.insert(), entries)
+    return len(expired)
+
+
+def _due(tenant_id: str, now: datetime, limit: int):
+    return (
+        select(_LOTS.c.tenant_id, _LOTS.c.id, _LOTS.c.customer_id, _LOTS.c.remaining)
+        .where(_LOTS.c.tenant_id == tenant_id, _LOTS.c.remaining > 0, _LOTS.c.expires_at <= now)
+        .order_by(_LOTS.c.expires_at, _LOTS.c.id).limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+
+
+def _zero_batch_in_one_statement(session: Session, *, tenant_id: str, now: datetime, limit: int) -> list[Row]:
+    """PostgreSQL: one UPDATE … FROM (the locked batch) RETURNING what each lot had left."""
+    due = _due(tenant_id, now, limit).subquery("due")
+    return session.execute(
+        update(_LOTS)
+        .where(_LOTS.c.tenant_id == due.c.tenant_id, _LOTS.c.id == due.c.id)
+        .values(expired=_LOTS.c.expired + due.c.remaining, remaining=0)
+        .returning(_LOTS.c.id, _LOTS.c.customer_id, due.c.remaining)
+    ).all()
+
+
+def _zero_selected_batch(session: Session, *, tenant_id: str, now: datetime, limit: int) -> list[Row]:
+    """Elsewhere (SQLite, whose RETURNING sees only the updated table): read the batch, then zero it by id.
+    SQLite has one writer at a time: a write between the two statements fails this run, which retries."""
+    batch = session.execute(_due(tenant_id, now, limit)).all()
+    if batch:
+        session.execute(
+            update(_LOTS).where(_LOTS.c.tenant_id == tenant_id, _LOTS.c.id.in_([lot.id for lot in batch]))
+            .values(expired=_LOTS.c.expired + _LOTS.c.remaining, remaining=0)
+        )
+    return batch
+
+
+_ZERO_BATCH = {"postgresql": _zero_batch_in_one_statement}

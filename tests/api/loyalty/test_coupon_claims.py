@@ -1,7 +1,8 @@
 from datetime import timedelta
 
-from core import clock, jobs
+from core import clock
 from tests.api.loyalty.coupons import TEMPLATES, claim, coupons_of, create_template
+from tests.api.loyalty.scheduler import run_periodic_later
 
 
 def test_a_consumer_claims_an_available_coupon(tenant):
@@ -78,9 +79,7 @@ def test_the_expiry_job_records_lapsed_coupons_as_expired(tenant):
     lapsing = claim(shopper, template["id"])
     lasting = claim(shopper, create_template(tenant)["id"])
 
-    with clock.travel(timedelta(days=2, hours=1)):
-        jobs.schedule_periodic()
-        jobs.run_due()
+    run_periodic_later("loyalty.coupons.expire", after=timedelta(days=2))
 
     assert [c["id"] for c in coupons_of(shopper, "expired")] == [lapsing["id"]]
     assert [c["id"] for c in coupons_of(shopper, "available")] == [lasting["id"]]

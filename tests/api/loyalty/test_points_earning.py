@@ -1,7 +1,10 @@
 from datetime import timedelta
 
 from core import clock
-from tests.api.loyalty.orders import paid_order, pay
+from core.db import unit_of_work
+from core.tenancy import tenant_scope
+from loyalty.points import service as points
+from tests.api.loyalty.orders import hold, paid_order, pay, refund
 from tests.api.loyalty.points import entries_of, points_of
 
 
@@ -93,3 +96,24 @@ def test_a_customer_sees_only_her_own_points(tenant):
 
     assert points_of(bob)["balance"] == 0
     assert entries_of(bob) == []
+
+
+def test_a_batch_of_paid_orders_credits_each_once_and_pays_debts_first(tenant):
+    alice, bob = tenant.consumer(), tenant.consumer()
+    already = paid_order(tenant.id, alice.customer_id, amount=1_000)
+    bobs_order = paid_order(tenant.id, bob.customer_id, amount=1_500)
+    pay(tenant.id, bob.customer_id, hold(tenant.id, bob.customer_id, points=15), amount=0, points_used=15)
+    refund(tenant.id, bob.customer_id, bobs_order, amount=1_500, paid_amount=1_500, refunded_total=1_500)
+    assert points_of(bob)["debt"] == 15
+
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        credited = points.earn_for_orders(session, [
+            points.PaidOrder(alice.customer_id, already, 1_000, "CNY"),
+            points.PaidOrder(alice.customer_id, "ord_second", 2_000, "CNY"),
+            points.PaidOrder(bob.customer_id, "ord_third", 4_000, "CNY"),
+            points.PaidOrder(bob.customer_id, "ord_small", 50, "CNY"),
+        ])
+
+    assert [entry.points if entry else None for entry in credited] == [None, 20, 40, None]
+    assert points_of(alice)["balance"] == 30
+    assert (points_of(bob)["balance"], points_of(bob)["debt"]) == (25, 0)

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from core import clock, jobs
@@ -9,8 +10,18 @@ from core.db import unit_of_work
 from core.tenancy import tenant_scope
 from loyalty.points.jobs import expire_points
 from loyalty.points.models import PointsEntry, PointsLot
+from loyalty.points.service import expiry
 from tests.api.loyalty.orders import hold, paid_order
 from tests.api.loyalty.points import entries_of, give_points, points_of
+from tests.api.loyalty.scheduler import run_periodic_later
+
+
+@pytest.fixture(autouse=True, params=["postgresql", "portable"])
+def zeroing(request, monkeypatch):
+    """Each test runs both ways of zeroing a batch: PostgreSQL's one statement, and the portable one
+    SQLite (the embedded default) uses."""
+    if request.param == "portable":
+        monkeypatch.setattr(expiry, "_ZERO_BATCH", {})
 
 
 def run_expiry(tenant_id, **kwargs):
@@ -83,8 +94,23 @@ def test_the_scheduler_runs_the_expiry_for_every_active_tenant(tenant):
     shopper = tenant.consumer()
     give_points(tenant, shopper, 100)
 
-    with clock.travel(timedelta(days=3, hours=1)):
-        jobs.schedule_periodic()
-        jobs.run_due()
+    run_periodic_later("loyalty.points.expire", after=timedelta(days=3))
 
     assert entries_of(shopper)[-1] == ("expire", -100)
+
+
+def test_a_customers_lots_expiring_in_one_run_are_one_entry_naming_each_lot(tenant):
+    tenant.settings({"loyalty": {"points_expiry": {"mode": "month_end"}}})
+    shopper = tenant.consumer()
+    first, second = give_points(tenant, shopper, 30), give_points(tenant, shopper, 12)
+
+    with clock.travel(timedelta(days=32)):
+        run_expiry(tenant.id)
+
+    entry = shopper.get("/v1/storefront/points/entries", expect=200).get_json()["data"][0]
+    assert (entry["kind"], entry["points"]) == ("expire", -42)
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        draws = session.scalars(select(PointsEntry.draws).where(PointsEntry.id == entry["id"])).one()
+        lots = dict(session.execute(select(PointsLot.entry_id, PointsLot.id)).all())
+    assert sorted(draws, key=lambda d: d["points"]) == [{"lot_id": lots[second["id"]], "points": 12},
+                                                        {"lot_id": lots[first["id"]], "points": 30}]

@@ -1,0 +1,245 @@
+"""Points benchmark: expire a million lots across 100 tenants and credit 100,000 paid orders, through the
+real job and crediting code, each beside plain PostgreSQL statements doing the same rows in the same run.
+
+    python bench/points.py [--tenants 100] [--lots 1000000] [--orders 100000] [--one-by-one 2000]
+
+Crediting runs two ways: the batch path (`earn_for_orders`, 1,000 orders a transaction) and, on a sample,
+one OrderPaid event per order as the shop publishes it (the same code with a batch of one).
+
+It creates its own scratch database (migrated), prints a table, and drops the database at the end.
+Figures, not assertions: nothing here fails on a slow machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+CUSTOMERS_PER_TENANT = 100
+CREDIT_TRANSACTION = 1_000  # paid orders per transaction when crediting
+
+
+def _admin(url: str) -> psycopg.Connection:
+    return psycopg.connect(url, autocommit=True)
+
+
+def create_database(admin_url: str) -> str:
+    name = f"fission_bench_{uuid.uuid4().hex[:8]}"
+    with _admin(admin_url) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(admin_url: str, url: str) -> None:
+    with _admin(admin_url) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def seed_tenants(count: int) -> list[str]:
+    """Tenants through the platform service, customers and settings in bulk."""
+    from sqlalchemy import text
+
+    from core.db import unit_of_work
+    from tenants.platform import service as platform
+
+    with unit_of_work() as session:
+        tenant_ids = [platform.create_tenant(session, name=f"Bench {i}", slug=f"bench-{i}")["id"]
+                      for i in range(count)]
+        session.execute(text("""
+            UPDATE tenants SET settings = '{"loyalty": {"points_expiry": {"mode": "days", "days": 365}}}'
+        """))
+        session.execute(text("""
+            INSERT INTO customers (tenant_id, id, openid, provider, created_at)
+            SELECT t.id, 'cus_' || t.id || '_' || lpad(c::text, 4, '0'), 'bench-' || c, 'dev', now()
+            FROM tenants t CROSS JOIN generate_series(1, :per_tenant) AS c
+        """), {"per_tenant": CUSTOMERS_PER_TENANT})
+    return tenant_ids
+
+
+def seed_due_lots(total: int, tenants: int) -> None:
+    """`total` lots, spread evenly over every customer, all past their expiry."""
+    from sqlalchemy import text
+
+    from core.db import unit_of_work
+
+    per_customer = total // (tenants * CUSTOMERS_PER_TENANT)
+    with unit_of_work() as session:
+        session.execute(text("""
+            INSERT INTO points_lots (tenant_id, id, customer_id, entry_id, points, remaining, expired,
+                                     available_at, expires_at, created_at)
+            SELECT c.tenant_id, 'plt_' || md5(c.id || ':' || n), c.id, 'pte_bench', 10, 10, 0,
+                   now() - interval '40 days', now() - interval '1 day' - n * interval '1 second',
+                   now() - interval '40 days'
+            FROM customers c CROSS JOIN generate_series(1, :per_customer) AS n
+        """), {"per_customer": per_customer})
+
+
+def reset_lots(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("DELETE FROM points_entries WHERE kind = 'expire'")
+        connection.execute("UPDATE points_lots SET remaining = points, expired = 0")
+        connection.execute("VACUUM ANALYZE points_lots")
+        connection.execute("VACUUM ANALYZE points_entries")
+
+
+def timed(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def expire_with_the_job(tenant_ids: list[str]) -> None:
+    """The real periodic job, per tenant through the outbox, run in this process until no follow-up is due."""
+    from core import jobs
+    from core.db import unit_of_work
+
+    with unit_of_work() as session:
+        for tenant_id in tenant_ids:
+            jobs.enqueue(session, "loyalty.points.expire", tenant_id=tenant_id)
+    while jobs.run_due():
+        pass
+
+
+def expire_with_plain_sql(url: str, *, with_entries: bool) -> None:
+    with psycopg.connect(url) as connection:
+        if with_entries:
+            connection.execute("""
+                WITH expired AS (
+                    UPDATE points_lots SET expired = expired + remaining, remaining = 0
+                    WHERE remaining > 0 AND expires_at <= now()
+                    RETURNING tenant_id, customer_id, expired AS points)
+                INSERT INTO points_entries (tenant_id, id, customer_id, kind, points, source, created_at)
+                SELECT tenant_id, 'pte_' || md5(customer_id), customer_id, 'expire', -sum(points),
+                       'expire:' || customer_id, now()
+                FROM expired GROUP BY tenant_id, customer_id
+            """)
+        else:
+            connection.execute("""
+                UPDATE points_lots SET expired = expired + remaining, remaining = 0
+                WHERE remaining > 0 AND expires_at <= now()
+            """)
+
+
+def _customer(tenant_id: str, n: int) -> str:
+    return f"cus_{tenant_id}_{n % CUSTOMERS_PER_TENANT + 1:04d}"
+
+
+def credit_in_batches(tenant_ids: list[str], orders: int) -> None:
+    """The real crediting code, CREDIT_TRANSACTION paid orders per call and transaction."""
+    from core.db import unit_of_work
+    from core.ids import new_id
+    from core.tenancy import tenant_scope
+    from loyalty.points import service as points
+
+    per_tenant = orders // len(tenant_ids)
+    for tenant_id in tenant_ids:
+        for start in range(0, per_tenant, CREDIT_TRANSACTION):
+            with unit_of_work() as session, tenant_scope(tenant_id):
+                points.earn_for_orders(session, [
+                    points.PaidOrder(_customer(tenant_id, n), new_id("ord"), 12_345 + n, "CNY")
+                    for n in range(start, min(start + CREDIT_TRANSACTION, per_tenant))
+                ])
+
+
+def credit_one_event_per_order(tenant_ids: list[str], orders: int) -> None:
+    """OrderPaid published per order, as the shop does, each in its own transaction (like a payment)."""
+    from core import events
+    from core.db import unit_of_work
+    from core.ids import new_id
+    from core.tenancy import tenant_scope
+
+    per_tenant = orders // len(tenant_ids)
+    for tenant_id in tenant_ids:
+        for n in range(per_tenant):
+            with unit_of_work() as session, tenant_scope(tenant_id):
+                events.publish(session, events.OrderPaid(tenant_id, new_id("ord"), _customer(tenant_id, n), "CNY",
+                                                         amount=12_345 + n))
+
+
+def credit_with_plain_inserts(tenant_ids: list[str], orders: int) -> None:
+    """The same rows (an entry and a lot per order) by plain multi-row INSERTs from Python."""
+    from core import clock
+    from core.db import unit_of_work
+    from core.ids import new_id
+    from loyalty.points.models import PointsEntry, PointsLot
+
+    per_tenant = orders // len(tenant_ids)
+    now = clock.now()
+    for tenant_id in tenant_ids:
+        for start in range(0, per_tenant, CREDIT_TRANSACTION):
+            entries, lots = [], []
+            for n in range(start, min(start + CREDIT_TRANSACTION, per_tenant)):
+                customer_id = _customer(tenant_id, n)
+                entry_id, lot_id = new_id("pte"), new_id("plt")
+                entries.append({"tenant_id": tenant_id, "id": entry_id, "customer_id": customer_id, "kind": "bench",
+                                "points": 123, "source": f"bench:{entry_id}", "lot_id": lot_id, "created_at": now})
+                lots.append({"tenant_id": tenant_id, "id": lot_id, "customer_id": customer_id, "entry_id": entry_id,
+                             "points": 123, "remaining": 123, "expired": 0, "available_at": now,
+                             "expires_at": now + timedelta(days=365), "created_at": now})
+            with unit_of_work() as session:
+                session.execute(PointsEntry.__table__.insert(), entries)
+                session.execute(PointsLot.__table__.insert(), lots)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tenants", type=int, default=100)
+    parser.add_argument("--lots", type=int, default=1_000_000)
+    parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--one-by-one", type=int, default=2_000, help="orders credited one event at a time")
+    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
+    args = parser.parse_args()
+
+    url = create_database(args.admin_url)
+    try:
+        from app import create_app
+        from core import migrate
+
+        migrate.upgrade(url)
+        create_app({"DATABASE_URL": url, "REDIS_URL": None, "FISSION_JOBS_MODE": "inline", "LOG_LEVEL": "WARNING"})
+        tenant_ids = seed_tenants(args.tenants)
+        lots = args.lots // (args.tenants * CUSTOMERS_PER_TENANT) * args.tenants * CUSTOMERS_PER_TENANT
+        seed_due_lots(lots, args.tenants)
+        reset_lots(url)
+
+        rows = []
+        rows.append(("expire lots: real job (per tenant, set-based, + ledger entries)", lots,
+                     timed(lambda: expire_with_the_job(tenant_ids))))
+        reset_lots(url)
+        rows.append(("expire lots: plain UPDATE", lots, timed(lambda: expire_with_plain_sql(url, with_entries=False))))
+        reset_lots(url)
+        rows.append(("expire lots: plain UPDATE + INSERT entries (one statement)", lots,
+                     timed(lambda: expire_with_plain_sql(url, with_entries=True))))
+        orders = args.orders // args.tenants * args.tenants
+        rows.append(("credit paid orders: real code, 1,000 orders a transaction", orders,
+                     timed(lambda: credit_in_batches(tenant_ids, orders))))
+        rows.append(("credit paid orders: plain INSERT of the same entry + lot rows", orders,
+                     timed(lambda: credit_with_plain_inserts(tenant_ids, orders))))
+        one_by_one = args.one_by_one // args.tenants * args.tenants
+        rows.append(("credit paid orders: one OrderPaid event per transaction", one_by_one,
+                     timed(lambda: credit_one_event_per_order(tenant_ids, one_by_one))))
+
+        print(f"\n{args.tenants} tenants, {args.tenants * CUSTOMERS_PER_TENANT:,} customers, {lots:,} due lots, "
+              f"{orders:,} paid orders\n")
+        print(f"{'what':<66} {'rows':>10} {'seconds':>9} {'rows/s':>10}")
+        for what, count, seconds in rows:
+            print(f"{what:<66} {count:>10,} {seconds:>9.2f} {count / seconds:>10,.0f}")
+    finally:
+        from core.db import database
+
+        if database.engine is not None:
+            database.engine.dispose()
+        drop_database(args.admin_url, url)
+
+
+if __name__ == "__main__":
+    main()
