@@ -105,7 +105,8 @@ class GrantResultSchema(Schema):
 class CouponSchema(Schema):
     id = ma.fields.String()
     template_id = ma.fields.String()
-    status = ma.fields.Method("_status", metadata={"description": " | ".join(COUPON_STATUSES)})
+    status = ma.fields.Method("_status", metadata={"type": "string", "enum": list(COUPON_STATUSES),
+                                                   "description": "As of now: a lapsed coupon is expired"})
     name = ma.fields.String(attribute="template.name")
     kind = ma.fields.String(attribute="template.kind")
     amount_off = ma.fields.Integer(attribute="template.amount_off", allow_none=True)

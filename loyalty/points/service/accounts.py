@@ -45,19 +45,19 @@ def _as_lot(row: PointsLot) -> Lot:
 class CustomerPoints:
     """A customer's Wallet, loaded under the account lock, and the rows to write its changes back to."""
 
-    def __init__(self, session: Session, customer_id: str, account: PointsAccount, rows: list[PointsLot]):
+    def __init__(self, session: Session, customer_id: str, account: PointsAccount):
         self.session = session
         self.customer_id = customer_id
         self.account = account
-        self.rows = {row.id: row for row in rows}
-        self.wallet = Wallet(held=account.held, debt=account.debt, lots={row.id: _as_lot(row) for row in rows})
+        self.rows: dict[str, PointsLot] = {}
+        self.wallet = Wallet(held=account.held, debt=account.debt)
 
     @classmethod
     def open(cls, session: Session, *, customer_id: str, open_lots: bool = False) -> CustomerPoints:
         """Lock the customer's account; with `open_lots`, load every lot with points left (to spend or
         claw back from)."""
         [account] = _lock_accounts(session, [customer_id])
-        customer = cls(session, customer_id, account, [])
+        customer = cls(session, customer_id, account)
         if open_lots:
             customer.load(open_lots=True)
         return customer
@@ -66,7 +66,7 @@ class CustomerPoints:
     def open_many(cls, session: Session, *, customer_ids: Iterable[str]) -> dict[str, CustomerPoints]:
         """Lock many customers' accounts at once, in customer order (to credit a batch)."""
         accounts = _lock_accounts(session, sorted(set(customer_ids)))
-        return {account.customer_id: cls(session, account.customer_id, account, []) for account in accounts}
+        return {account.customer_id: cls(session, account.customer_id, account) for account in accounts}
 
     def load(self, *, open_lots: bool = False, lot_ids: Iterable[str] = ()) -> None:
         """Load (and lock, after the account) every lot with points left and/or the lots named."""
