@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import ForeignKey, event
+from sqlalchemy import ForeignKey, Table, event
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
+from sqlalchemy.sql.visitors import iterate
 
-from core.db import PublicId
+from core.db import Base, PublicId
 from core.errors import TenantScopeMissing
 
 _current_tenant: ContextVar[str | None] = ContextVar("fission_tenant", default=None)
@@ -72,8 +73,25 @@ def all_tenants() -> Iterator[None]:
         _all_tenants.reset(token)
 
 
+_tenant_tables_cache: tuple[int, frozenset] = (-1, frozenset())
+
+
+def _tenant_tables() -> frozenset:
+    global _tenant_tables_cache
+    mappers = Base.registry.mappers
+    if _tenant_tables_cache[0] != len(mappers):  # models are imported as the app is built
+        tables = frozenset(m.local_table for m in mappers if issubclass(m.class_, TenantScoped))
+        _tenant_tables_cache = (len(mappers), tables)
+    return _tenant_tables_cache[1]
+
+
 def _touches_tenant_table(state) -> bool:
-    return any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers)
+    # all_mappers names only the entities a statement selects; `select(func.count()).select_from(M)`,
+    # subqueries and EXISTS name none, yet read M's table. Look at every table in the statement.
+    if any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers):
+        return True
+    tenant_tables = _tenant_tables()
+    return any(isinstance(element, Table) and element in tenant_tables for element in iterate(state.statement))
 
 
 @event.listens_for(Session, "do_orm_execute")

@@ -1,5 +1,5 @@
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from core import clock
 from core.db import unit_of_work
@@ -67,3 +67,26 @@ def test_reading_across_tenants_must_say_so(tenant, other_tenant):
         owners = set(session.scalars(select(Customer.tenant_id).where(Customer.openid == "everywhere")))
 
     assert {tenant.id, other_tenant.id} <= owners
+
+
+@pytest.mark.parametrize("shape", ["count_from", "count_where", "sum_from", "subquery", "exists"])
+def test_statements_that_select_no_entity_are_scoped_too(tenant, other_tenant, shape):
+    add_customer(other_tenant.id, "only-theirs")
+    theirs = select(Customer.id).where(Customer.openid == "only-theirs")
+    statement = {
+        "count_from": select(func.count()).select_from(Customer).where(Customer.openid == "only-theirs"),
+        "count_where": select(func.count()).where(Customer.openid == "only-theirs"),
+        "sum_from": select(func.coalesce(func.sum(1), 0)).select_from(Customer).where(Customer.openid == "only-theirs"),
+        "subquery": select(func.count()).select_from(theirs.subquery()),
+        "exists": select(theirs.exists()),
+    }[shape]
+
+    with tenant_scope(tenant.id), unit_of_work() as session:
+        seen = session.scalar(statement)
+
+    assert seen in (0, False)
+
+
+def test_an_entityless_statement_with_no_tenant_fails_loudly():
+    with pytest.raises(TenantScopeMissing), unit_of_work() as session:
+        session.scalar(select(func.count()).select_from(Customer))
