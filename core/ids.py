@@ -11,6 +11,7 @@ import time
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # ASCII order
 _TIME_CHARS = 8
 _RANDOM_CHARS = 16
+_RANDOM_SPACE = 62**_RANDOM_CHARS
 
 
 def _base62(number: int, width: int) -> str:
@@ -24,7 +25,8 @@ def _base62(number: int, width: int) -> str:
 def new_id(prefix: str) -> str:
     """A new public id with the given prefix, e.g. new_id("ord") -> "ord_0LxR3c1a…"."""
     millis = time.time_ns() // 1_000_000
-    random_part = "".join(secrets.choice(ALPHABET) for _ in range(_RANDOM_CHARS))
+    # One draw for all 16 characters (62**16 ~ 2**95): a draw per character cost ~100 µs an id.
+    random_part = _base62(secrets.randbelow(_RANDOM_SPACE), _RANDOM_CHARS)
     return f"{prefix}_{_base62(millis, _TIME_CHARS)}{random_part}"
 
 
