@@ -86,10 +86,13 @@ def _tenant_tables() -> frozenset:
 
 
 def _touches_tenant_table(state) -> bool:
-    # all_mappers names only the entities a statement selects; `select(func.count()).select_from(M)`,
-    # subqueries and EXISTS name none, yet read M's table. Look at every table in the statement.
     if any(issubclass(mapper.class_, TenantScoped) for mapper in state.all_mappers):
         return True
+    if state.is_insert:
+        # A Core INSERT into a tenant table must name tenant_id itself (NOT NULL): nothing to scope.
+        return False
+    # all_mappers names only the entities a statement selects; `select(func.count()).select_from(M)`,
+    # subqueries and EXISTS name none, yet read M's table. Look at every table in the statement.
     tenant_tables = _tenant_tables()
     return any(isinstance(element, Table) and element in tenant_tables for element in iterate(state.statement))
 
