@@ -166,23 +166,31 @@ def enqueue(
         },
         index_elements=["id"],
     )
-    if not session.info.get("outbox_relay_armed"):
-        session.info["outbox_relay_armed"] = True
-        after_commit(session, _hand_on_after_commit)
+    _hand_on_after_commit(session, [job_id])
     return job_id
 
 
-def _hand_on_after_commit() -> None:
-    # Best effort: if this fails, the rows are still there for the relay loop.
-    try:
-        if runtime.mode == "rq":
-            relay_due()
-        elif runtime.mode == "eager":
-            run_due()
-        else:
-            _inline_wakeup()
-    except Exception:  # the caller's change is committed; never fail it for the hand-off
-        log.exception("outbox hand-off failed; the relay will retry")
+def _hand_on_after_commit(session: Session, job_ids: list[str]) -> None:
+    """Once `session` commits, hand on the intents it wrote — only those: the relay loop owns the rest."""
+    pending = session.info.get("outbox_ids")
+    if pending is not None:
+        pending.extend(job_ids)
+        return
+    pending = session.info["outbox_ids"] = list(job_ids)
+
+    def hand_on() -> None:
+        # Best effort: if this fails, the rows are still there for the relay loop.
+        try:
+            if runtime.mode == "rq":
+                relay_due(ids=pending)
+            elif runtime.mode == "eager":
+                run_due(ids=pending)
+            else:
+                _inline_wakeup()
+        except Exception:  # the caller's change is committed; never fail it for the hand-off
+            log.exception("outbox hand-off failed; the relay will retry")
+
+    after_commit(session, hand_on)
 
 
 def _inline_wakeup() -> None:
@@ -194,7 +202,8 @@ def set_inline_wakeup(callback: Callable[[], None]) -> None:
     _inline_wakeup = callback
 
 
-def _due_ids(session: Session, *, limit: int, tenant_id: str | None = None, for_relay: bool) -> list[str]:
+def _due_ids(session: Session, *, limit: int, tenant_id: str | None = None, ids: list[str] | None = None,
+             for_relay: bool) -> list[str]:
     query = (
         select(OutboxJob.id)
         .where(OutboxJob.completed_at.is_(None), OutboxJob.failed_at.is_(None), OutboxJob.skipped_at.is_(None))
@@ -206,6 +215,8 @@ def _due_ids(session: Session, *, limit: int, tenant_id: str | None = None, for_
         query = query.where(OutboxJob.enqueued_at.is_(None))
     if tenant_id is not None:
         query = query.where(OutboxJob.tenant_id == tenant_id)
+    if ids is not None:
+        query = query.where(OutboxJob.id.in_(ids))
     if database.dialect == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return list(session.scalars(query))
@@ -216,8 +227,8 @@ def rq_job_id(outbox_id: str) -> str:
     return "outbox-" + hashlib.sha256(outbox_id.encode()).hexdigest()[:40]
 
 
-def relay_due(*, limit: int = 500) -> int:
-    """RQ mode: hand due, not yet enqueued intents to RQ. Returns how many were handed on.
+def relay_due(*, limit: int = 500, ids: list[str] | None = None) -> int:
+    """RQ mode: hand due, not yet enqueued intents (all, or those of `ids`) to RQ; returns how many.
 
     The RQ enqueue happens before our commit: a crash in between enqueues again later, and
     `execute` makes the second run a no-op, so nothing is lost and nothing happens twice.
@@ -225,33 +236,33 @@ def relay_due(*, limit: int = 500) -> int:
     handed = 0
     while True:
         with unit_of_work() as session:
-            ids = _due_ids(session, limit=limit, for_relay=True)
+            due = _due_ids(session, limit=limit, ids=ids, for_relay=True)
             queue = runtime.queue()
-            for job_id in ids:
+            for job_id in due:
                 queue.enqueue("core.jobs.execute", job_id, job_id=rq_job_id(job_id), result_ttl=3600,
                               failure_ttl=86400)
-            if ids:
+            if due:
                 session.execute(
-                    update(OutboxJob).where(OutboxJob.id.in_(ids)).values(enqueued_at=clock.now())
+                    update(OutboxJob).where(OutboxJob.id.in_(due)).values(enqueued_at=clock.now())
                 )
-        handed += len(ids)
-        if len(ids) < limit:
+        handed += len(due)
+        if len(due) < limit:
             return handed
 
 
-def run_due(*, limit: int = 500, tenant_id: str | None = None) -> int:
-    """Inline and eager modes: run due intents in this process. Returns how many were run."""
+def run_due(*, limit: int = 500, tenant_id: str | None = None, ids: list[str] | None = None) -> int:
+    """Inline and eager modes: run due intents (all, a tenant's, or those of `ids`) here; returns how many."""
     ran = 0
     while True:
         with unit_of_work() as session:
-            ids = _due_ids(session, limit=limit, tenant_id=tenant_id, for_relay=False)
-        for job_id in ids:
+            due = _due_ids(session, limit=limit, tenant_id=tenant_id, ids=ids, for_relay=False)
+        for job_id in due:
             try:
                 execute(job_id)
             except Exception:  # recorded on the row by execute(), with its retry time; go on with the rest
                 log.exception("job %s failed", job_id)
-        ran += len(ids)
-        if len(ids) < limit:
+        ran += len(due)
+        if len(due) < limit:
             return ran
 
 
@@ -300,15 +311,15 @@ def _record_failure(job_id: str, error: Exception) -> None:
 
 def rearm_skipped(session: Session, *, tenant_id: str) -> int:
     """Make a resumed tenant's skipped jobs due again; returns how many."""
-    result = session.execute(
+    rearmed = list(session.scalars(
         update(OutboxJob)
         .where(OutboxJob.tenant_id == tenant_id, OutboxJob.skipped_at.is_not(None), OutboxJob.completed_at.is_(None))
         .values(skipped_at=None, enqueued_at=None, run_at=clock.now())
-    )
-    if result.rowcount and not session.info.get("outbox_relay_armed"):
-        session.info["outbox_relay_armed"] = True
-        after_commit(session, _hand_on_after_commit)
-    return result.rowcount
+        .returning(OutboxJob.id)
+    ))
+    if rearmed:
+        _hand_on_after_commit(session, rearmed)
+    return len(rearmed)
 
 
 _slots_seen: dict[str, int] = {}
