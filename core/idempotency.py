@@ -18,7 +18,7 @@ import time
 from datetime import datetime, timedelta
 from functools import wraps
 
-from flask import Response, g, request
+from flask import Response, g, make_response, request
 from sqlalchemy import Integer, String, Text, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.exceptions import HTTPException
@@ -128,7 +128,8 @@ def _replay(record: IdempotencyRecord) -> Response:
     return response
 
 
-def _wait_for(scope: str, key: str, fingerprint: str) -> Response:
+def _wait_for(scope: str, key: str, fingerprint: str) -> Response | None:
+    """The first request's response once it is stored; None if its owner died and we took the key over."""
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(0.05)
@@ -181,8 +182,6 @@ def idempotent(view):
             _release(scope, key)
             raise
         if not isinstance(response, Response):
-            from flask import make_response
-
             response = make_response(response)
         if response.status_code >= 500:
             _release(scope, key)
