@@ -77,7 +77,16 @@ class AfterSalesClosed(OrderEvent):
     lines: tuple[LineAmount, ...] = field(default_factory=tuple)
 
 
-Handler = Callable[[Session, OrderEvent], None]
+@dataclass(frozen=True)
+class DistributorStatusChanged:
+    """A customer's distributor account changed status (distribution publishes, segments listens)."""
+
+    tenant_id: str
+    customer_id: str
+    status: str  # "none" | "pending" | "approved" | "rejected" | "suspended"
+
+
+Handler = Callable[[Session, object], None]
 _handlers: dict[type, list[Handler]] = defaultdict(list)
 
 
@@ -87,7 +96,7 @@ def subscribe(event_type: type, handler: Handler) -> None:
         _handlers[event_type].append(handler)
 
 
-def publish(session: Session, event: OrderEvent) -> None:
+def publish(session: Session, event) -> None:
     """Run every handler of this event in the caller's transaction."""
     for handler in _handlers[type(event)]:
         handler(session, event)

@@ -16,6 +16,8 @@ class CustomerSchema(Schema):
     id = ma.fields.String()
     provider = ma.fields.String()
     nickname = ma.fields.String(allow_none=True)
+    invite_code = ma.fields.String()
+    referred_by = ma.fields.String(allow_none=True)
     created_at = ma.fields.DateTime()
     last_login_at = ma.fields.DateTime(allow_none=True)
 

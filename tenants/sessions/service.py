@@ -9,7 +9,7 @@ from core.errors import DomainError
 from core.tenancy import require_tenant_id
 from tenants.auth import issue_session_token
 from tenants.customers import service as customers
-from tenants.sessions import wechat
+from tenants.sessions import hooks, wechat
 from tenants.settings import service as settings
 
 
@@ -34,4 +34,7 @@ def log_in(session: Session, *, provider: str, code: str | None = None, openid: 
     customer = customers.find_or_create(session, openid=identity.openid, provider=provider,
                                         unionid=identity.unionid, invite_code=invite_code)
     token, expires_at = issue_session_token(tenant_id=require_tenant_id(), customer_id=customer.id)
-    return {"token": token, "expires_at": expires_at, "customer": {"id": customer.id}}
+    answer = {"token": token, "expires_at": expires_at, "customer": {"id": customer.id}}
+    if invite_code:
+        answer.update(hooks.run(session, customer=customer, created=customer.created_now, invite_code=invite_code))
+    return answer

@@ -14,7 +14,7 @@ class SessionCreateSchema(Schema):
     provider = ma.fields.String(required=True, validate=ma.validate.OneOf(["wechat", "dev"]))
     code = ma.fields.String(validate=ma.validate.Length(min=1, max=256))
     openid = ma.fields.String(validate=ma.validate.Length(min=1, max=128))
-    invite_code = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=40))
+    invite_code = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=200))
 
     @ma.validates_schema
     def _credential_for_provider(self, data, **_kwargs):
@@ -27,15 +27,24 @@ class CustomerRefSchema(Schema):
     id = ma.fields.String()
 
 
+class InviteOutcomeSchema(Schema):
+    status = ma.fields.String(metadata={"description": "referral: bound | ignored; binding: bound | kept | refused"})
+    reason = ma.fields.String(metadata={"description": "Why a binding was refused"})
+
+
 class SessionSchema(Schema):
     token = ma.fields.String()
     expires_at = ma.fields.DateTime()
     customer = ma.fields.Nested(CustomerRefSchema)
+    referral = ma.fields.Nested(InviteOutcomeSchema, metadata={"description": "Only when an invite_code was given"})
+    binding = ma.fields.Nested(InviteOutcomeSchema, metadata={"description": "Only when an invite_code was given"})
 
 
 class MeSchema(Schema):
     id = ma.fields.String()
     nickname = ma.fields.String(allow_none=True)
+    invite_code = ma.fields.String(metadata={"description": "The customer's own invite code, stable"})
+    referred_by = ma.fields.String(allow_none=True, metadata={"description": "The inviter's customer id"})
     created_at = ma.fields.DateTime()
 
 

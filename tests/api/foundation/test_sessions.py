@@ -107,3 +107,33 @@ def test_a_session_token_of_one_tenant_is_bound_to_it(tenant, other_tenant):
     shopper.get("/v1/storefront/me", expect=200)
 
     other_tenant.admin.get(f"/v1/admin/customers/{shopper.customer_id}", expect=404)
+
+
+def test_a_dev_login_cannot_reach_the_wechat_customer_of_the_same_openid(tenant, wechat):
+    tenant.enable_dev_login()
+    through_wechat = log_in(tenant, "carol", 201).get_json()["customer"]["id"]
+
+    through_dev = tenant.storefront.post("/v1/storefront/sessions", {"provider": "dev", "openid": "openid-carol"},
+                                         expect=201).get_json()["customer"]["id"]
+
+    assert through_dev != through_wechat
+
+
+def test_every_customer_has_a_stable_invite_code_shown_in_me(tenant):
+    consumer = tenant.consumer("dora")
+
+    first = consumer.get("/v1/storefront/me", expect=200).get_json()
+    again = tenant.consumer("dora").get("/v1/storefront/me", expect=200).get_json()
+
+    assert first["invite_code"] == again["invite_code"]
+    assert len(first["invite_code"]) == 8 and first["referred_by"] is None
+    assert tenant.consumer("erin").get("/v1/storefront/me", expect=200).get_json()["invite_code"] != \
+        first["invite_code"]
+
+
+def test_a_login_with_any_invite_code_never_fails(tenant):
+    tenant.enable_dev_login()
+
+    for code in ["", "nobody", "x" * 200]:
+        body = {"provider": "dev", "openid": f"guest-{len(code)}", "invite_code": code}
+        tenant.storefront.post("/v1/storefront/sessions", body, expect=201)
