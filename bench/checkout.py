@@ -166,7 +166,9 @@ def set_up_shop(port: int, consumers: int) -> tuple[list[str], list[str]]:
     status, tenant = platform.post("/v1/platform/tenants", {"name": "Bench", "slug": f"bench-{uuid.uuid4().hex[:8]}"})
     assert status == 201, tenant
     admin = Client(port, tenant["admin_key"])
-    assert admin.request("PATCH", "/v1/admin/settings", {"auth": {"dev_login_enabled": True}})[0] == 200
+    # Consumers confirm their own offline payments here, so that the flow is two consumer requests.
+    patch = {"auth": {"dev_login_enabled": True}, "payments": {"offline_self_confirm": True}}
+    assert admin.request("PATCH", "/v1/admin/settings", patch)[0] == 200
     skus = []
     for index in range(20):
         status, product = admin.post("/v1/admin/products", {"title": f"Product {index}",

@@ -24,7 +24,9 @@ def _create_demo_tenant() -> dict:
     with unit_of_work() as session:
         created = platform.create_tenant(session, name="Demo Shop", slug=DEMO_SLUG)
         with tenant_scope(created["id"]):
-            settings.update(session, patch={"auth": {"dev_login_enabled": True}})
+            # The demo is for trying things: consumers log in by openid and confirm their own offline payments.
+            settings.update(session, patch={"auth": {"dev_login_enabled": True},
+                                            "payments": {"offline_self_confirm": True}})
             seed_catalog(session)
     return {"tenant_id": created["id"], "publishable_key": created["publishable_key"],
             "admin_key": created["admin_key"]}

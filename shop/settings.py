@@ -26,6 +26,9 @@ class PaymentsSettings(ma.Schema):
         load_default=None, allow_none=True, load_only=True, metadata={"write_only": True},
         validate=ma.validate.Regexp(r"^whsec_", error="A Stripe webhook secret starts with whsec_."),
     )
+    # Whether consumers may confirm an offline payment themselves: development and the demo only.
+    # Otherwise staff confirm it (POST /v1/admin/orders/{id}/offline-payment) when the money arrived.
+    offline_self_confirm = ma.fields.Boolean(load_default=False)
 
 
 register_section("orders", OrdersSettings)

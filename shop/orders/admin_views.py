@@ -5,6 +5,7 @@ from core.db import unit_of_work
 from core.idempotency import idempotent
 from shop.orders.schemas import AdminOrderSchema, OrderListArgsSchema, RefundCreateSchema, RefundSchema, ShipSchema
 from shop.orders.service import lifecycle, queries, refunds
+from shop.payments import service as payments
 from tenants.auth import secret_key
 
 blp = Blueprint("orders_admin", __name__, url_prefix="/v1/admin/orders",
@@ -51,6 +52,18 @@ class CompleteOrder(MethodView):
         """Complete a shipped order; its after-sales window (`after_sales_days`) opens."""
         with unit_of_work() as session:
             return lifecycle.complete_order(session, order_id=order_id)
+
+
+@blp.route("/<order_id>/offline-payment")
+class ConfirmOfflinePayment(MethodView):
+    @idempotent
+    @secret_key("admin")
+    @blp.response(200, AdminOrderSchema)
+    def post(self, order_id):
+        """Confirm that an offline order's money arrived: it is paid (409 invalid_state for a Stripe order
+        or one not awaiting payment)."""
+        with unit_of_work() as session:
+            return payments.pay_offline(session, order_id=order_id)
 
 
 @blp.route("/<order_id>/refunds")

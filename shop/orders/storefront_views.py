@@ -88,7 +88,7 @@ class OfflinePayment(MethodView):
     @consumer
     @blp.response(200, OrderSchema)
     def post(self, order_id):
-        """Offline provider only: mark the order paid (409 invalid_state for a Stripe order or one not awaiting
-        payment)."""
+        """Offline provider only, where the tenant's `payments.offline_self_confirm` allows it (else 403
+        forbidden): mark the order paid (409 invalid_state for a Stripe order or one not awaiting payment)."""
         with unit_of_work() as session:
             return payments.pay_offline(session, order_id=order_id, customer_id=current_customer_id())

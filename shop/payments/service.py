@@ -12,12 +12,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core import clock
-from core.errors import InvalidState
+from core.errors import Forbidden, InvalidState
 from shop.orders.models import Order
 from shop.orders.service import lifecycle, refunds
 from shop.orders.service.queries import get_order
 from shop.payments import gateway
 from shop.payments.models import Payment
+from tenants.settings import service as settings
 
 log = logging.getLogger("fission.shop.payments")
 
@@ -75,8 +76,14 @@ def record_intent_canceled(session: Session, *, intent: gateway.IntentState) -> 
     )
 
 
-def pay_offline(session: Session, *, order_id: str, customer_id: str) -> Order:
-    """The offline provider: mark the customer's unpaid order paid (development and the embedded default)."""
+def pay_offline(session: Session, *, order_id: str, customer_id: str | None = None) -> Order:
+    """The offline provider: mark an unpaid order paid.
+
+    Staff confirm it (no `customer_id`) when the money has arrived; a customer may confirm her own
+    only where the tenant's `payments.offline_self_confirm` allows it (development and the demo).
+    """
+    if customer_id is not None and not settings.section(session, "payments")["offline_self_confirm"]:
+        raise Forbidden("Offline payments are confirmed by the shop's staff")
     order = get_order(session, order_id=order_id, customer_id=customer_id)
     if order.payment.provider != "offline":
         raise InvalidState("This order is paid through Stripe, not offline")

@@ -39,7 +39,7 @@ def shop(world: World) -> None:
     world.ids["product"], world.ids["sku"] = product["id"], product["skus"][0]["id"]
     paid = consumer.post("/v1/storefront/orders", {"lines": [{"sku_id": world.ids["sku"], "quantity": 2}]},
                          expect=201).get_json()
-    consumer.post(f"/v1/storefront/orders/{paid['id']}/offline-payment", expect=200)
+    admin.post(f"/v1/admin/orders/{paid['id']}/offline-payment", expect=200)
     world.ids["refund"] = admin.post(f"/v1/admin/orders/{paid['id']}/refunds", {"amount": 100},
                                      expect=201).get_json()["id"]
     world.ids["order"] = paid["id"]

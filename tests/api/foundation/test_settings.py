@@ -34,7 +34,8 @@ def test_secrets_are_write_only(tenant):
                                 "wechat": {"app_id": "wx123", "app_secret": "s3cret"}})
 
     raw = tenant.admin.get("/v1/admin/settings", expect=200).get_data(as_text=True)
-    assert settings["payments"] == {"stripe_secret_key_set": True, "stripe_webhook_secret_set": True}
+    assert settings["payments"] == {"offline_self_confirm": False, "stripe_secret_key_set": True,
+                                    "stripe_webhook_secret_set": True}
     assert settings["wechat"] == {"app_id": "wx123", "app_secret_set": True}
     assert "sk_test_secret" not in raw and "s3cret" not in raw and "whsec_x" not in raw
 

@@ -5,7 +5,8 @@ def test_a_tenant_admin_reads_default_settings(tenant):
     assert settings["orders"] == {"unpaid_timeout_minutes": 30, "after_sales_days": 7, "auto_complete_days": 10}
     assert settings["loyalty"]["max_points_ratio"] == "0.5"
     assert settings["loyalty"]["points_expiry"] == {"mode": "never", "days": None}
-    assert settings["payments"] == {"stripe_secret_key_set": False, "stripe_webhook_secret_set": False}
+    assert settings["payments"] == {"offline_self_confirm": False, "stripe_secret_key_set": False,
+                                    "stripe_webhook_secret_set": False}
 
 
 def test_a_consumer_logs_in_with_the_dev_provider_and_sees_herself(tenant):

@@ -1,8 +1,15 @@
 """Pay an order, see the points, spend them with a coupon on a second order, refund part of it (then the
 rest): points and coupon state exactly as the rules say. HTTP only, through the shop's real checkout."""
 
+import pytest
+
 from tests.api.loyalty.coupons import claim, coupons_of, create_template
 from tests.api.loyalty.points import entries_of, points_of
+
+
+@pytest.fixture(autouse=True)
+def consumers_confirm_their_own_offline_payments(tenant):
+    tenant.settings({"payments": {"offline_self_confirm": True}})
 
 
 def create_product(tenant, title, price):

@@ -137,7 +137,7 @@ def test_paying_uses_the_coupon_and_a_refund_returns_the_lines_share_of_the_poin
     coupon_id = coupon_for(tenant, shopper, kind="percent_off", percent_off=10)
     give_points(tenant, shopper, 1000)
     order = place_order(shopper, [(sku_id(tea), 3), (sku_id(cups), 2)], coupon_id=coupon_id, points=1000)
-    pay_offline(shopper, order)
+    pay_offline(tenant, order)
 
     tea_line = order["lines"][0]
     refunded = tenant.admin.post(f"/v1/admin/orders/{order['id']}/refunds",

@@ -49,7 +49,7 @@ def test_a_consumer_cancels_her_unpaid_order_but_not_a_paid_one(tenant):
     assert (cancelled["status"], cancelled["cancel_reason"]) == ("cancelled", "customer")
     assert refused["reason"] == "invalid_state"
     assert stock_of(tenant, tea) == 9
-    shopper.post(f"/v1/storefront/orders/{unpaid['id']}/offline-payment", expect=409)
+    tenant.admin.post(f"/v1/admin/orders/{unpaid['id']}/offline-payment", expect=409)
 
 
 def test_a_paid_order_ships_and_the_consumer_confirms_receipt(tenant, published):

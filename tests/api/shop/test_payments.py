@@ -62,7 +62,7 @@ def test_an_order_with_nothing_to_charge_is_paid_offline_even_with_stripe(app, t
     shopper = tenant.consumer()
 
     free = place_order(shopper, [(sku_id(gift), 1)])
-    paid = shopper.post(f"/v1/storefront/orders/{free['id']}/offline-payment", expect=200).get_json()
+    paid = tenant.admin.post(f"/v1/admin/orders/{free['id']}/offline-payment", expect=200).get_json()
 
     assert (free["payment"]["provider"], paid["status"]) == ("offline", "paid")
 
@@ -106,3 +106,28 @@ def test_the_environments_webhook_secret_verifies_events_of_any_tenant(app, clie
     nobodys = client.post("/v1/webhooks/stripe", data=payload, headers=headers)
 
     assert (ours.status_code, nobodys.status_code) == (200, 200)
+
+
+def test_a_consumer_may_confirm_her_own_offline_payment_only_where_the_tenant_allows_it(tenant):
+    tea = create_product(tenant, skus=[{"price": 800, "stock": 10}])
+    shopper = tenant.consumer()
+    order = place_order(shopper, [(sku_id(tea), 1)])
+
+    refused = shopper.post(f"/v1/storefront/orders/{order['id']}/offline-payment", expect=403).get_json()
+    tenant.settings({"payments": {"offline_self_confirm": True}})
+    paid = shopper.post(f"/v1/storefront/orders/{order['id']}/offline-payment", expect=200).get_json()
+
+    assert refused["reason"] == "forbidden"
+    assert paid["status"] == "paid"
+
+
+def test_staff_with_an_admin_key_confirm_offline_payments_and_other_roles_may_not(tenant):
+    tea = create_product(tenant, skus=[{"price": 800, "stock": 10}])
+    order = place_order(tenant.consumer(), [(sku_id(tea), 1)])
+
+    tenant.key("staff").post(f"/v1/admin/orders/{order['id']}/offline-payment", expect=403)
+    tenant.key("finance").post(f"/v1/admin/orders/{order['id']}/offline-payment", expect=403)
+    paid = tenant.admin.post(f"/v1/admin/orders/{order['id']}/offline-payment", expect=200).get_json()
+
+    assert (paid["status"], paid["payment"]["status"]) == ("paid", "succeeded")
+    assert tenant.admin.get(f"/v1/admin/orders/{order['id']}", expect=200).get_json()["status"] == "paid"

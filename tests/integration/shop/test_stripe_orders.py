@@ -15,7 +15,7 @@ def test_offline_payment_is_refused_for_a_stripe_order(stripe_tenant):
     shopper = stripe_tenant.consumer()
     _, order = stripe_order(stripe_tenant, shopper)
 
-    refused = shopper.post(f"/v1/storefront/orders/{order['id']}/offline-payment", expect=409).get_json()
+    refused = stripe_tenant.admin.post(f"/v1/admin/orders/{order['id']}/offline-payment", expect=409).get_json()
 
     assert refused["reason"] == "invalid_state"
     assert admin_order(stripe_tenant, order)["status"] == "pending_payment"
