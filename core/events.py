@@ -86,6 +86,13 @@ class DistributorStatusChanged:
     status: str  # "none" | "pending" | "approved" | "rejected" | "suspended"
 
 
+@dataclass(frozen=True)
+class OrderPlaced(OrderEvent):
+    """A consumer placed an order (pending payment): referrals count invitees who ordered at all."""
+
+    amount: int = 0  # the order's total to pay, minor units
+
+
 Handler = Callable[[Session, object], None]
 _handlers: dict[type, list[Handler]] = defaultdict(list)
 

@@ -117,7 +117,7 @@ class CouponSchema(Schema):
     valid_from = ma.fields.DateTime(allow_none=True)
     valid_until = ma.fields.DateTime(allow_none=True)
     order_id = ma.fields.String(allow_none=True, metadata={"description": "The order that locked or used it"})
-    source = ma.fields.String(metadata={"description": "claim | grant | exchange"})
+    source = ma.fields.String(metadata={"description": "claim | grant | exchange | referral"})
     created_at = ma.fields.DateTime()
     used_at = ma.fields.DateTime(allow_none=True)
 

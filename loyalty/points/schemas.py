@@ -21,8 +21,8 @@ class PointsSummarySchema(Schema):
 class PointsEntrySchema(Schema):
     id = ma.fields.String()
     points = ma.fields.Integer(metadata={"description": "Positive in, negative out"})
-    kind = ma.fields.String(metadata={"description": "earn, sign_in, adjustment, spend, release, return, "
-                                                     "reversal, exchange or expire"})
+    kind = ma.fields.String(metadata={"description": "earn, sign_in, referral, adjustment, spend, release, "
+                                                     "return, reversal, exchange or expire"})
     order_id = ma.fields.String(allow_none=True)
     reason = ma.fields.String(allow_none=True)
     available_at = ma.fields.DateTime(allow_none=True, metadata={"description": "A credit: pending until then"})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -60,3 +60,12 @@ def find_by_invite_code(session: Session, *, invite_code: str | None) -> Custome
     if code is None:
         return None
     return session.scalars(select(Customer).where(Customer.invite_code == code)).one_or_none()
+
+
+def set_referrer(session: Session, *, customer_id: str, inviter_id: str) -> bool:
+    """Record who brought this customer, once and for good: False if someone already had."""
+    # Guarded on referred_by being unset, so nothing overwrites it, however two calls interleave.
+    return bool(session.execute(
+        update(Customer).where(Customer.id == customer_id, Customer.referred_by.is_(None))
+        .values(referred_by=inviter_id)
+    ).rowcount)

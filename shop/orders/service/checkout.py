@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import clock, jobs
+from core import clock, events, jobs
 from core.db import unit_of_work
 from core.errors import InvalidRequest
 from core.ids import new_id
@@ -100,6 +100,7 @@ def _create_order(session: Session, *, customer_id: str, lines: list[dict], coup
                                points=quote.points_used)
     jobs.enqueue(session, "shop.expire_unpaid_order", key=f"order:{order.id}:expire", run_at=order.expires_at,
                  order_id=order.id)
+    events.publish(session, events.OrderPlaced(**lifecycle.identity(order), amount=order.total))
     return order, credentials if provider == "stripe" else None
 
 

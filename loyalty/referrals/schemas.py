@@ -1,0 +1,59 @@
+from datetime import date, datetime
+
+import marshmallow as ma
+
+from core.api import Schema, page_schema
+
+
+class ReferralSchema(Schema):
+    id = ma.fields.String()
+    invitee_id = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": ["pending", "qualified", "capped"]})
+    created_at = ma.fields.DateTime()
+    qualified_at = ma.fields.DateTime(allow_none=True, metadata={"description": "Null while pending"})
+
+
+ReferralPageSchema = page_schema(ReferralSchema)
+
+
+class ReferralSummarySchema(Schema):
+    invited = ma.fields.Integer()
+    qualified = ma.fields.Integer(metadata={"description": "Qualified and not capped"})
+    capped = ma.fields.Integer(metadata={"description": "Qualified past the daily cap: the invitee alone rewarded"})
+    points_earned = ma.fields.Integer(metadata={"description": "Points this inviter was credited for referrals"})
+
+
+class DateOrDateTime(ma.fields.Field):
+    """An ISO 8601 date (a whole local day of the tenant) or date-time (with an offset, or local)."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> date | datetime:
+        if not isinstance(value, str):
+            raise ma.ValidationError("An ISO 8601 date or date-time.")
+        try:
+            return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+        except ValueError as error:
+            raise ma.ValidationError("An ISO 8601 date or date-time.") from error
+
+
+class ReportPeriodSchema(Schema):
+    from_ = DateOrDateTime(data_key="from", load_default=None,
+                           metadata={"description": "Start (inclusive): a date or date-time", "type": "string"})
+    to = DateOrDateTime(load_default=None,
+                        metadata={"description": "End: a date (inclusive) or date-time (exclusive)", "type": "string"})
+
+
+class TopInviterSchema(Schema):
+    customer_id = ma.fields.String()
+    invited = ma.fields.Integer()
+    qualified = ma.fields.Integer()
+
+
+class ReferralReportSchema(Schema):
+    invited = ma.fields.Integer()
+    ordered = ma.fields.Integer(metadata={"description": "Invitees with at least one order placed"})
+    paid = ma.fields.Integer(metadata={"description": "Invitees with at least one order paid"})
+    qualified = ma.fields.Integer()
+    capped = ma.fields.Integer()
+    points_cost = ma.fields.Integer(metadata={"description": "Points credited to both sides"})
+    coupons_issued = ma.fields.Integer(metadata={"description": "Coupons issued to both sides"})
+    top_inviters = ma.fields.List(ma.fields.Nested(TopInviterSchema))

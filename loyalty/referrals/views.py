@@ -1,0 +1,47 @@
+from flask.views import MethodView
+
+from core.api import Blueprint, PageArgsSchema
+from core.db import unit_of_work
+from loyalty.referrals import service as referrals
+from loyalty.referrals.schemas import (
+    ReferralPageSchema,
+    ReferralReportSchema,
+    ReferralSummarySchema,
+    ReportPeriodSchema,
+)
+from tenants.auth import consumer, current_customer_id, secret_key
+
+blp = Blueprint("referrals", __name__, url_prefix="/v1", description="Referrals (老带新): invitations and rewards")
+
+
+@blp.route("/storefront/referrals")
+class MyReferrals(MethodView):
+    @consumer
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, ReferralPageSchema)
+    def get(self, page):
+        """The customers this consumer brought with their invite code, newest first."""
+        with unit_of_work() as session:
+            return referrals.list_for_inviter(session, inviter_id=current_customer_id(), **page)
+
+
+@blp.route("/storefront/referrals/summary")
+class MyReferralSummary(MethodView):
+    @consumer
+    @blp.response(200, ReferralSummarySchema)
+    def get(self):
+        """How many this consumer invited, how many qualified or were capped, and the points it earned."""
+        with unit_of_work() as session:
+            return referrals.summary_for_inviter(session, inviter_id=current_customer_id())
+
+
+@blp.route("/admin/reports/referrals")
+class ReferralReport(MethodView):
+    @secret_key("admin", "finance")
+    @blp.arguments(ReportPeriodSchema, location="query")
+    @blp.response(200, ReferralReportSchema)
+    def get(self, period):
+        """The referral funnel of a period (by when referrals were created): invited, ordered, paid, qualified,
+        capped, the rewards' cost, and the top inviters."""
+        with unit_of_work() as session:
+            return referrals.report(session, start=period["from_"], end=period["to"])
