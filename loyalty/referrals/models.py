@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Index, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, PublicId
 from core.tenancy import TenantScoped
@@ -48,6 +48,12 @@ class Referral(TenantScoped, Base):
     # change between qualifying and the reward job cannot change what was earned.
     terms: Mapped[dict | None]
     rewarded_at: Mapped[datetime | None]
+
+    rewards: Mapped[list[ReferralReward]] = relationship(
+        viewonly=True, lazy="selectin", order_by="(ReferralReward.side, ReferralReward.kind)",
+        primaryjoin="and_(Referral.tenant_id == foreign(ReferralReward.tenant_id), "
+                    "Referral.id == foreign(ReferralReward.referral_id))",
+    )
 
 
 class ReferralDailyCount(TenantScoped, Base):

@@ -2,7 +2,7 @@ from datetime import date, datetime
 
 import marshmallow as ma
 
-from core.api import Schema, page_schema
+from core.api import PageArgsSchema, Schema, page_schema
 
 
 class ReferralSchema(Schema):
@@ -14,6 +14,37 @@ class ReferralSchema(Schema):
 
 
 ReferralPageSchema = page_schema(ReferralSchema)
+
+
+class ReferralRewardSchema(Schema):
+    side = ma.fields.String(metadata={"enum": ["inviter", "invitee"]})
+    kind = ma.fields.String(metadata={"enum": ["points", "coupon"]})
+    customer_id = ma.fields.String()
+    points = ma.fields.Integer()
+    coupon_template_id = ma.fields.String(allow_none=True)
+    coupon_id = ma.fields.String(allow_none=True)
+    status = ma.fields.String(metadata={
+        "enum": ["issued", "sold_out", "limit_reached", "expired", "template_missing"],
+        "description": "What came of it: a coupon the template could no longer give is recorded, not retried"})
+    created_at = ma.fields.DateTime()
+
+
+class AdminReferralSchema(ReferralSchema):
+    inviter_id = ma.fields.String()
+    first_ordered_at = ma.fields.DateTime(allow_none=True)
+    first_paid_at = ma.fields.DateTime(allow_none=True)
+    qualified_on = ma.fields.String(allow_none=True, metadata={"enum": ["first_order_paid", "first_order_final"]})
+    qualifying_order_id = ma.fields.String(allow_none=True)
+    rewarded_at = ma.fields.DateTime(allow_none=True)
+    rewards = ma.fields.List(ma.fields.Nested(ReferralRewardSchema))
+
+
+AdminReferralPageSchema = page_schema(AdminReferralSchema)
+
+
+class AdminReferralArgsSchema(PageArgsSchema):
+    status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(["pending", "qualified", "capped"]))
+    inviter_id = ma.fields.String(load_default=None)
 
 
 class ReferralSummarySchema(Schema):

@@ -4,6 +4,9 @@ from core.api import Blueprint, PageArgsSchema
 from core.db import unit_of_work
 from loyalty.referrals import service as referrals
 from loyalty.referrals.schemas import (
+    AdminReferralArgsSchema,
+    AdminReferralPageSchema,
+    AdminReferralSchema,
     ReferralPageSchema,
     ReferralReportSchema,
     ReferralSummarySchema,
@@ -45,3 +48,24 @@ class ReferralReport(MethodView):
         capped, the rewards' cost, and the top inviters."""
         with unit_of_work() as session:
             return referrals.report(session, start=period["from_"], end=period["to"])
+
+
+@blp.route("/admin/referrals")
+class Referrals(MethodView):
+    @secret_key("admin", "finance")
+    @blp.arguments(AdminReferralArgsSchema, location="query")
+    @blp.response(200, AdminReferralPageSchema)
+    def get(self, args):
+        """The tenant's referrals, newest first, each with what it was rewarded (and what could not be)."""
+        with unit_of_work() as session:
+            return referrals.list_referrals(session, **args)
+
+
+@blp.route("/admin/referrals/<referral_id>")
+class ReferralDetail(MethodView):
+    @secret_key("admin", "finance")
+    @blp.response(200, AdminReferralSchema)
+    def get(self, referral_id):
+        """One referral: its funnel, its qualification and each reward."""
+        with unit_of_work() as session:
+            return referrals.get_referral(session, referral_id=referral_id)

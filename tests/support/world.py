@@ -63,4 +63,21 @@ def loyalty(world: World) -> None:
                                      expect=201).get_json()["id"]
 
 
-EXTENSIONS: list = [shop, loyalty]
+def referrals(world: World) -> None:
+    """A friend the consumer invited, whose first paid order qualified the referral and rewarded both sides."""
+    tenant = world.tenant
+    tenant.settings({"referrals": {"enabled": True, "qualify_on": "first_order_paid", "inviter_points": 20,
+                                   "invitee_points": 10, "invitee_coupon_template_id": world.ids["coupon_template"]}})
+    code = world.consumer.get("/v1/storefront/me", expect=200).get_json()["invite_code"]
+    login = tenant.storefront.post("/v1/storefront/sessions", {"provider": "dev", "openid": "invited-friend",
+                                                               "invite_code": code}, expect=201).get_json()
+    friend = Caller(tenant.client, login["token"])
+    world.ids["invitee"] = login["customer"]["id"]
+    placed = friend.post("/v1/storefront/orders", {"lines": [{"sku_id": world.ids["sku"], "quantity": 1}]},
+                         expect=201).get_json()
+    tenant.admin.post(f"/v1/admin/orders/{placed['id']}/offline-payment", expect=200)
+    [referral] = world.consumer.get("/v1/storefront/referrals", expect=200).get_json()["data"]
+    world.ids["referral"] = referral["id"]
+
+
+EXTENSIONS: list = [shop, loyalty, referrals]

@@ -8,7 +8,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from core.api import Page
-from core.errors import InvalidRequest
+from core.errors import InvalidRequest, NotFound
 from core.pagination import paginate
 from loyalty.referrals.models import Referral, ReferralReward
 from loyalty.referrals.rules import period_bounds
@@ -25,6 +25,24 @@ def list_for_inviter(session: Session, *, inviter_id: str, limit: int, starting_
     """The customers this one brought, newest first."""
     return paginate(session, select(Referral).where(Referral.inviter_id == inviter_id), id_column=Referral.id,
                     limit=limit, starting_after=starting_after)
+
+
+def list_referrals(session: Session, *, status: str | None, inviter_id: str | None, limit: int,
+                   starting_after: str | None) -> Page:
+    """The tenant's referrals with what each was rewarded, newest first (by status and/or inviter)."""
+    query = select(Referral)
+    if status is not None:
+        query = query.where(Referral.status == status)
+    if inviter_id is not None:
+        query = query.where(Referral.inviter_id == inviter_id)
+    return paginate(session, query, id_column=Referral.id, limit=limit, starting_after=starting_after)
+
+
+def get_referral(session: Session, *, referral_id: str) -> Referral:
+    referral = session.scalars(select(Referral).where(Referral.id == referral_id)).one_or_none()
+    if referral is None:
+        raise NotFound("No such referral")
+    return referral
 
 
 def summary_for_inviter(session: Session, *, inviter_id: str) -> dict:
