@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from core import clock
+from core import clock, jobs
+from core.db import unit_of_work
+from core.tenancy import tenant_scope
 from tests.api.loyalty.coupons import TEMPLATES, create_template
 from tests.api.loyalty.referrals import (
     buy,
@@ -151,3 +153,23 @@ def test_a_cap_of_zero_rewards_invitees_only(tenant):
 
     assert [r["status"] for r in referrals_of(alice)] == ["capped"]
     assert (referral_entries(alice), referral_entries(bob)) == ([], [100])
+
+
+def test_the_rewards_are_those_promised_when_the_referral_qualified_and_a_second_run_gives_nothing(
+        tenant, monkeypatch):
+    enable_referrals(tenant, qualify_on="first_order_paid", inviter_points=200, invitee_points=100)
+    alice = tenant.consumer()
+    bob = invite(tenant, alice)
+    monkeypatch.setattr(jobs.runtime, "mode", "inline")  # no runner here: the reward job waits in the outbox
+    buy(tenant, bob, tea(tenant))
+    waiting = referral_entries(alice)
+    enable_referrals(tenant, inviter_points=999, invitee_points=999)
+
+    jobs.run_due(tenant_id=tenant.id)
+    [referral] = referrals_of(alice)
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        jobs.enqueue(session, "loyalty.referrals.reward", key="reward-again", referral_id=referral["id"])
+    jobs.run_due(tenant_id=tenant.id)
+
+    assert waiting == [] and referral["status"] == "qualified"
+    assert (referral_entries(alice), referral_entries(bob)) == ([200], [100])
