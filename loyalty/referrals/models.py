@@ -50,7 +50,7 @@ class Referral(TenantScoped, Base):
     rewarded_at: Mapped[datetime | None]
 
     rewards: Mapped[list[ReferralReward]] = relationship(
-        viewonly=True, lazy="selectin", order_by="(ReferralReward.side, ReferralReward.kind)",
+        viewonly=True, lazy="raise", order_by="(ReferralReward.side, ReferralReward.kind)",
         primaryjoin="and_(Referral.tenant_id == foreign(ReferralReward.tenant_id), "
                     "Referral.id == foreign(ReferralReward.referral_id))",
     )

@@ -61,9 +61,13 @@ class DateOrDateTime(ma.fields.Field):
         if not isinstance(value, str):
             raise ma.ValidationError("An ISO 8601 date or date-time.")
         try:
-            return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+            parsed = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
         except ValueError as error:
             raise ma.ValidationError("An ISO 8601 date or date-time.") from error
+        # Far enough from the calendar's ends that a day added or a time zone applied cannot overflow.
+        if not 1900 <= parsed.year <= 9000:
+            raise ma.ValidationError("A year between 1900 and 9000.")
+        return parsed
 
 
 class ReportPeriodSchema(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from core.api import Page
 from core.errors import InvalidRequest, NotFound
@@ -30,7 +30,7 @@ def list_for_inviter(session: Session, *, inviter_id: str, limit: int, starting_
 def list_referrals(session: Session, *, status: str | None, inviter_id: str | None, limit: int,
                    starting_after: str | None) -> Page:
     """The tenant's referrals with what each was rewarded, newest first (by status and/or inviter)."""
-    query = select(Referral)
+    query = select(Referral).options(selectinload(Referral.rewards))
     if status is not None:
         query = query.where(Referral.status == status)
     if inviter_id is not None:
@@ -39,7 +39,9 @@ def list_referrals(session: Session, *, status: str | None, inviter_id: str | No
 
 
 def get_referral(session: Session, *, referral_id: str) -> Referral:
-    referral = session.scalars(select(Referral).where(Referral.id == referral_id)).one_or_none()
+    referral = session.scalars(
+        select(Referral).where(Referral.id == referral_id).options(selectinload(Referral.rewards))
+    ).one_or_none()
     if referral is None:
         raise NotFound("No such referral")
     return referral

@@ -108,6 +108,7 @@ def test_a_date_is_a_whole_local_day_of_the_tenant(tenant):
 @pytest.mark.parametrize("period", [
     {"from": "yesterday"}, {"to": "2024-13-01"}, {"from": "2024-05-02", "to": "2024-05-01"},
     {"from": "2024-05-01T10:00:00Z", "to": "2024-05-01T09:00:00Z"}, {"from": "2024-05-01", "to": "2024-04-30T23:00:00"},
+    {"to": "9999-12-31"}, {"from": "0001-01-01T00:00:00+14:00"}, {"to": "9999-12-31T23:59:59-23:59"},
 ])
 def test_a_period_that_is_not_one_is_refused(tenant, period):
     refused = tenant.admin.get(REPORT, query=period, expect=422).get_json()
