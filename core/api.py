@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 
 import flask_smorest
 import marshmallow as ma
+from apispec import BasePlugin
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -26,15 +28,53 @@ class Schema(ma.Schema):
 
 
 class ErrorSchema(ma.Schema):
-    code = ma.fields.Integer(metadata={"description": "HTTP status code"})
-    status = ma.fields.String(metadata={"description": "HTTP status name"})
-    message = ma.fields.String(metadata={"description": "What went wrong, for people"})
-    reason = ma.fields.String(metadata={"description": "Stable snake_case reason, for programs"})
+    """The contract's error body: every refusal has code, status, message and reason (required, so that a
+    response missing one does not conform to the document)."""
+
+    code = ma.fields.Integer(required=True, metadata={"description": "HTTP status code"})
+    status = ma.fields.String(required=True, metadata={"description": "HTTP status name"})
+    message = ma.fields.String(required=True, metadata={"description": "What went wrong, for people"})
+    reason = ma.fields.String(required=True, metadata={"description": "Stable snake_case reason, for programs"})
     errors = ma.fields.Dict(metadata={"description": "Per-field errors"})
+
+
+class ErrorResponses(BasePlugin):
+    """Documents the refusals every route of a kind can give, so a route added later is documented too:
+    401 and 403 where a credential is needed (a missing or wrong one; another role; a suspended tenant),
+    404 where the path names an object, 409 on every change (a state or idempotency conflict; the route's
+    own description names its reasons), 422 where the route reads a body, query or Idempotency-Key. No
+    catch-all `default`: a status a route can answer and the document does not name is a fuzzing failure."""
+
+    def operation_helper(self, path=None, operations=None, **_kwargs):
+        for method, operation in (operations or {}).items():
+            responses = operation.setdefault("responses", {})
+            wanted = []
+            if operation.get("security"):
+                wanted += [401, 403]
+            if "{" in (path or ""):
+                wanted.append(404)
+            if method in ("post", "put", "patch", "delete"):
+                wanted += [409, 422]
+            if "requestBody" in operation:
+                wanted.append(400)  # a body that is not JSON
+            if any(p.get("in") == "query" for p in operation.get("parameters", [])):
+                wanted.append(422)
+            for status in wanted:
+                responses.setdefault(status, HTTPStatus(status).name)
+            for status, response in responses.items():
+                if int(status) >= 400 and isinstance(response, dict) and "content" not in response:
+                    # A refusal documented by its reasons alone still has the contract's body.
+                    response["content"] = {"application/json": {"schema": "Error"}}
 
 
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None  # each route's refusals are named (ErrorResponses), never "default"
+
+    def __init__(self, app=None, *, spec_kwargs=None, **kwargs):
+        spec_kwargs = dict(spec_kwargs or {})
+        spec_kwargs["extra_plugins"] = [*spec_kwargs.get("extra_plugins", ()), ErrorResponses()]
+        super().__init__(app, spec_kwargs=spec_kwargs, **kwargs)
 
     def handle_http_exception(self, error):
         return http_error_body(error)
@@ -77,4 +117,5 @@ def page_schema(item_schema: type[ma.Schema], name: str | None = None) -> type[m
 
 class PageArgsSchema(Schema):
     limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
-    starting_after = ma.fields.String(load_default=None)
+    # An id is letters, digits and underscores: anything else (a NUL byte was a 500) is refused as 422.
+    starting_after = ma.fields.String(load_default=None, validate=ma.validate.Regexp(r"^[A-Za-z0-9_]{1,64}$"))

@@ -86,4 +86,6 @@ def http_error_body(error: HTTPException) -> tuple[dict, int, dict]:
     if errors:
         payload["errors"] = errors
     headers = dict(data.get("headers") or {})
+    if getattr(error, "valid_methods", None):  # a 405 says which methods the path does take (RFC 9110)
+        headers["Allow"] = ", ".join(error.valid_methods)
     return payload, code, headers

@@ -1,12 +1,25 @@
-"""Loyalty's refusals. The two that checkout raises live in the shop contract (loyalty/checkout.py)."""
+"""Loyalty's refusals, in one leaf module (it imports nothing of loyalty).
+
+The capabilities raise them; the checkout facade (loyalty/checkout.py) re-exports the three that
+checkout can meet, so the shop keeps one import and no part of loyalty ever imports the facade.
+"""
 
 from core.errors import DomainError
-from loyalty.checkout import CouponNotApplicable, InsufficientPoints, PointsLimitExceeded
 
-__all__ = [
-    "AlreadySignedIn", "CouponExpired", "CouponLimitReached", "CouponNotApplicable", "CouponSoldOut",
-    "InsufficientPoints", "PointsLimitExceeded", "RewardLimitReached", "RewardSoldOut",
-]
+
+class CouponNotApplicable(DomainError):
+    status, reason = 409, "coupon_not_applicable"
+    message = "This coupon cannot be used on this order"
+
+
+class InsufficientPoints(DomainError):
+    status, reason = 409, "insufficient_points"
+    message = "Not enough points"
+
+
+class PointsLimitExceeded(DomainError):
+    status, reason = 409, "points_limit_exceeded"
+    message = "More points than this order allows"
 
 
 class AlreadySignedIn(DomainError):

@@ -12,6 +12,7 @@ from werkzeug.serving import run_simple
 from core import migrate
 from core.db import unit_of_work
 from core.tenancy import tenant_scope
+from core.worker import start_inline_jobs
 from shop.catalog import service as catalog
 from tenants.platform import service as platform
 from tenants.platform.models import Tenant
@@ -72,8 +73,6 @@ def demo_command(host, port, no_serve):
     click.echo(json.dumps({**keys, "api": f"http://{host}:{port}/v1", "docs": f"http://{host}:{port}/docs"},
                           indent=2))
     if not no_serve:
-        from core.worker import start_inline_jobs
-
         if current_app.config["FISSION_JOBS_MODE"] == "inline":
             start_inline_jobs()
         # Flask ignores app.run() inside a CLI command, so serve with werkzeug directly.

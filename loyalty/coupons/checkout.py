@@ -1,11 +1,11 @@
-"""The coupon half of the shop's checkout contract (loyalty/checkout.py)."""
+"""The coupon part of what checkout asks of loyalty; the facade (loyalty/checkout.py) offers it to the shop."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from loyalty.checkout import CouponTerms
 from loyalty.coupons import service as coupons
+from loyalty.terms import CouponTerms
 
 
 def coupon_for_checkout(session: Session, *, customer_id: str, coupon_id: str) -> CouponTerms:

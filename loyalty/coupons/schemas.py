@@ -131,4 +131,4 @@ CouponPageSchema = page_schema(CouponSchema)
 class CouponListArgsSchema(Schema):
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(COUPON_STATUSES))
     limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=100))
-    starting_after = ma.fields.String(load_default=None)
+    starting_after = ma.fields.String(load_default=None, validate=ma.validate.Regexp(r"^[A-Za-z0-9_]{1,64}$"))

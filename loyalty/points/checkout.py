@@ -1,12 +1,12 @@
-"""The points half of the shop's checkout contract (loyalty/checkout.py)."""
+"""The points part of what checkout asks of loyalty; the facade (loyalty/checkout.py) offers it to the shop."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from loyalty.checkout import PointsTerms
 from loyalty.points import service as ledger
 from loyalty.settings import loyalty_rules
+from loyalty.terms import PointsTerms
 
 
 def points_for_checkout(session: Session, *, customer_id: str) -> PointsTerms:

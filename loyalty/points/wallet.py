@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from loyalty.checkout import InsufficientPoints
+from loyalty.errors import InsufficientPoints
 
 
 @dataclass

@@ -21,10 +21,13 @@ class OrderCreateSchema(Schema):
     @ma.validates("lines")
     def _each_sku_once(self, lines, **_kwargs):
         seen = set()
-        for line in lines:
-            if line["sku_id"] in seen:
-                raise ma.ValidationError(f"SKU {line['sku_id']} appears twice; give it once with the total quantity.")
-            seen.add(line["sku_id"])
+        # A line whose own fields failed may arrive without a valid sku_id (found by fuzzing: it was a 500).
+        for sku_id in (line.get("sku_id") for line in lines if isinstance(line, dict)):
+            if not isinstance(sku_id, str):
+                continue
+            if sku_id in seen:
+                raise ma.ValidationError(f"SKU {sku_id} appears twice; give it once with the total quantity.")
+            seen.add(sku_id)
 
 
 class QuoteLineSchema(Schema):

@@ -1,4 +1,7 @@
-"""Integration fixtures: real Redis with real RQ worker processes, a live HTTP server, localstripe."""
+"""Integration fixtures: real Redis with real RQ worker processes, a live HTTP server, localstripe.
+
+A `pytestmark` here would mark nothing (pytest reads it from test modules only): each integration test
+module marks itself, and tests/unit/foundation/test_markers.py checks that every one does."""
 
 from __future__ import annotations
 
@@ -11,8 +14,6 @@ from core import jobs
 from tests.conftest import REDIS_URL
 from tests.support.factories import PLATFORM_TOKEN
 from tests.support.processes import LiveServer, Localstripe, WorkerProcess
-
-pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,7 @@ def populate(tenant: TenantHandle) -> World:
     consumer = tenant.consumer()
     world = World(tenant, consumer)
     world.ids["customer"] = consumer.customer_id
+    world.ids["invite_code"] = consumer.get("/v1/storefront/me", expect=200).get_json()["invite_code"]
     world.ids["api_key"] = tenant.admin.post("/v1/admin/api-keys", {"role": "staff"}, expect=201).get_json()["id"]
     tenant.settings({"orders": {"after_sales_days": 3}})
     for extend in EXTENSIONS:
@@ -42,7 +43,7 @@ def shop(world: World) -> None:
     admin.post(f"/v1/admin/orders/{paid['id']}/offline-payment", expect=200)
     world.ids["refund"] = admin.post(f"/v1/admin/orders/{paid['id']}/refunds", {"amount": 100},
                                      expect=201).get_json()["id"]
-    world.ids["order"] = paid["id"]
+    world.ids["order"], world.ids["line"] = paid["id"], paid["lines"][0]["id"]
     world.ids["pending_order"] = consumer.post("/v1/storefront/orders", {
         "lines": [{"sku_id": world.ids["sku"], "quantity": 1}]}, expect=201).get_json()["id"]
 

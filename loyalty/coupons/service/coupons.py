@@ -9,9 +9,9 @@ from core import clock
 from core.api import Page
 from core.errors import InvalidState, NotFound
 from core.pagination import paginate
-from loyalty.checkout import CouponNotApplicable
 from loyalty.coupons.models import Coupon
 from loyalty.coupons.rules import usable
+from loyalty.errors import CouponNotApplicable
 
 
 def list_coupons(session: Session, *, customer_id: str, status: str | None, limit: int,

@@ -35,7 +35,9 @@ def test_every_tenant_route_documents_its_security_and_errors(anonymous):
             if method == "parameters":
                 continue
             assert operation.get("security") == [{"bearerAuth": []}], f"{method} {path} has no security"
-            assert "default" in operation["responses"], f"{method} {path} documents no error response"
+            # Each refusal by its status, with the contract's body; no catch-all "default".
+            assert {"401", "403"} <= set(operation["responses"]), f"{method} {path} documents no auth errors"
+            assert "default" not in operation["responses"], f"{method} {path} hides its errors in a default"
 
 
 def test_the_docs_page_is_served(anonymous):

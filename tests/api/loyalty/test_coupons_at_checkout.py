@@ -8,14 +8,14 @@ import pytest
 from core import clock
 from core.db import unit_of_work
 from core.tenancy import tenant_scope
-from loyalty import checkout
+from loyalty import checkout as loyalty
 from tests.api.loyalty.coupons import claim, coupons_of, create_template
-from tests.api.loyalty.orders import cancel, hold, pay
+from tests.api.loyalty.orders import cancel, checkout, pay, refused
 
 
 def terms_for(tenant_id, customer_id, coupon_id):
     with unit_of_work() as session, tenant_scope(tenant_id):
-        return checkout.coupon_for_checkout(session, customer_id=customer_id, coupon_id=coupon_id)
+        return loyalty.coupon_for_checkout(session, customer_id=customer_id, coupon_id=coupon_id)
 
 
 def status_of(shopper, coupon_id):
@@ -30,7 +30,7 @@ def test_checkout_gets_the_coupons_terms(tenant):
 
     terms = terms_for(tenant.id, shopper.customer_id, coupon["id"])
 
-    assert terms == checkout.CouponTerms(coupon_id=coupon["id"], kind="percent_off", amount_off=None,
+    assert terms == loyalty.CouponTerms(coupon_id=coupon["id"], kind="percent_off", amount_off=None,
                                          percent_off=Decimal("12.5"), max_discount=900, min_spend=5_000,
                                          product_ids=frozenset({"prd_1"}))
 
@@ -42,53 +42,50 @@ def test_someone_elses_or_an_unusable_coupon_is_not_applicable(tenant):
                                              valid_until="2099-01-01T00:00:00Z")["id"])
     lapsing = claim(shopper, create_template(tenant, valid_days=1)["id"])
 
-    with pytest.raises(checkout.CouponNotApplicable):
+    with pytest.raises(loyalty.CouponNotApplicable):
         terms_for(tenant.id, other.customer_id, coupon["id"])
-    with pytest.raises(checkout.CouponNotApplicable):
+    with pytest.raises(loyalty.CouponNotApplicable):
         terms_for(tenant.id, shopper.customer_id, not_yet["id"])
-    with pytest.raises(checkout.CouponNotApplicable), clock.travel(timedelta(days=2)):
+    with pytest.raises(loyalty.CouponNotApplicable), clock.travel(timedelta(days=2)):
         terms_for(tenant.id, shopper.customer_id, lapsing["id"])
-    with pytest.raises(checkout.CouponNotApplicable):
-        hold(tenant.id, other.customer_id, coupon_id=coupon["id"])
+    assert refused(tenant, other, coupon_id=coupon["id"]) == "coupon_not_applicable"
 
 
 def test_a_coupon_is_locked_by_a_pending_order_and_used_when_it_is_paid(tenant):
     shopper = tenant.consumer()
     coupon = claim(shopper, create_template(tenant)["id"])
 
-    order_id = hold(tenant.id, shopper.customer_id, coupon_id=coupon["id"])
+    order = checkout(tenant, shopper, amount=2_000, coupon_id=coupon["id"])
     assert status_of(shopper, coupon["id"]) == "locked"
-    assert coupons_of(shopper, "locked")[0]["order_id"] == order_id
+    assert coupons_of(shopper, "locked")[0]["order_id"] == order["id"]
 
-    pay(tenant.id, shopper.customer_id, order_id, amount=1_000, coupon_id=coupon["id"])
+    pay(tenant, order)
     assert status_of(shopper, coupon["id"]) == "used"
 
 
 def test_a_locked_coupon_cannot_be_used_by_another_order(tenant):
     shopper = tenant.consumer()
     coupon = claim(shopper, create_template(tenant)["id"])
-    hold(tenant.id, shopper.customer_id, coupon_id=coupon["id"])
+    checkout(tenant, shopper, amount=2_000, coupon_id=coupon["id"])
 
-    with pytest.raises(checkout.CouponNotApplicable):
-        hold(tenant.id, shopper.customer_id, coupon_id=coupon["id"])
+    assert refused(tenant, shopper, amount=2_000, coupon_id=coupon["id"]) == "coupon_not_applicable"
 
 
 def test_cancelling_the_unpaid_order_makes_the_coupon_available_again(tenant):
     shopper = tenant.consumer()
     coupon = claim(shopper, create_template(tenant)["id"])
-    order_id = hold(tenant.id, shopper.customer_id, coupon_id=coupon["id"])
+    order = checkout(tenant, shopper, amount=2_000, coupon_id=coupon["id"])
 
-    cancel(tenant.id, shopper.customer_id, order_id, coupon_id=coupon["id"])
+    cancel(shopper, order)
 
     assert status_of(shopper, coupon["id"]) == "available"
-    hold(tenant.id, shopper.customer_id, coupon_id=coupon["id"])  # usable again
+    checkout(tenant, shopper, amount=2_000, coupon_id=coupon["id"])  # usable again
 
 
 def test_a_refused_points_hold_locks_no_coupon(tenant):
     shopper = tenant.consumer()
     coupon = claim(shopper, create_template(tenant)["id"])
 
-    with pytest.raises(checkout.InsufficientPoints):
-        hold(tenant.id, shopper.customer_id, coupon_id=coupon["id"], points=10)
+    assert refused(tenant, shopper, amount=2_000, coupon_id=coupon["id"], points=10) == "insufficient_points"
 
     assert status_of(shopper, coupon["id"]) == "available"

@@ -2,17 +2,19 @@ from datetime import timedelta
 
 from core import clock
 from core.db import unit_of_work
+from core.events import OrderPaid
 from core.tenancy import tenant_scope
 from loyalty.points import service as points
-from tests.api.loyalty.orders import hold, paid_order, pay, refund
+from tests.api.loyalty.orders import deliver_again, paid_order, refund
 from tests.api.loyalty.points import entries_of, points_of
+from tests.api.shop.conftest import of_order
 
 
 def test_a_paid_order_credits_floor_of_paid_major_units_times_the_rate(tenant):
     tenant.settings({"loyalty": {"points_per_currency_unit": 3}})
     shopper = tenant.consumer()
 
-    paid_order(tenant.id, shopper.customer_id, amount=12_345)  # 123.45 yuan x 3 = 370.35
+    paid_order(tenant, shopper, amount=12_345)  # 123.45 yuan x 3 = 370.35
 
     assert points_of(shopper) == {"balance": 370, "pending": 0, "held": 0, "debt": 0, "expiring_soon": []}
     assert entries_of(shopper) == [("earn", 370)]
@@ -22,7 +24,7 @@ def test_an_order_below_the_minimum_earns_nothing(tenant):
     tenant.settings({"loyalty": {"earn_min_order_amount": 10_000}})
     shopper = tenant.consumer()
 
-    paid_order(tenant.id, shopper.customer_id, amount=9_999)
+    paid_order(tenant, shopper, amount=9_999)
 
     assert points_of(shopper)["balance"] == 0
     assert entries_of(shopper) == []
@@ -32,7 +34,7 @@ def test_earned_points_stay_pending_for_the_configured_days(tenant):
     tenant.settings({"loyalty": {"points_pending_days": 7}})
     shopper = tenant.consumer()
 
-    paid_order(tenant.id, shopper.customer_id, amount=5_000)
+    paid_order(tenant, shopper, amount=5_000)
 
     assert (points_of(shopper)["balance"], points_of(shopper)["pending"]) == (0, 50)
     with clock.travel(timedelta(days=7, seconds=1)):
@@ -43,7 +45,7 @@ def test_earned_points_expire_at_the_end_of_the_local_month(tenant):
     tenant.settings({"loyalty": {"points_expiry": {"mode": "month_end"}}})
     shopper = tenant.consumer()
 
-    paid_order(tenant.id, shopper.customer_id, amount=5_000)
+    paid_order(tenant, shopper, amount=5_000)
 
     entry = shopper.get("/v1/storefront/points/entries", expect=200).get_json()["data"][0]
     expires_at = entry["expires_at"]
@@ -52,11 +54,11 @@ def test_earned_points_expire_at_the_end_of_the_local_month(tenant):
         assert points_of(shopper)["balance"] == 0
 
 
-def test_a_second_delivery_of_the_same_payment_credits_nothing_more(tenant):
+def test_a_second_delivery_of_the_same_payment_credits_nothing_more(tenant, published):
     shopper = tenant.consumer()
-    order_id = paid_order(tenant.id, shopper.customer_id, amount=5_000)
+    order = paid_order(tenant, shopper, amount=5_000)
 
-    pay(tenant.id, shopper.customer_id, order_id, amount=5_000)
+    deliver_again(tenant, *of_order(published, order["id"], OrderPaid))
 
     assert entries_of(shopper) == [("earn", 50)]
 
@@ -64,7 +66,7 @@ def test_a_second_delivery_of_the_same_payment_credits_nothing_more(tenant):
 def test_entries_are_paginated_newest_first(tenant):
     shopper = tenant.consumer()
     for amount in (100, 200, 300):
-        paid_order(tenant.id, shopper.customer_id, amount=amount)
+        paid_order(tenant, shopper, amount=amount)
 
     first = shopper.get("/v1/storefront/points/entries", query={"limit": 2}, expect=200).get_json()
     rest = shopper.get("/v1/storefront/points/entries",
@@ -77,11 +79,11 @@ def test_entries_are_paginated_newest_first(tenant):
 def test_expiring_soon_shows_the_next_thirty_days_soonest_first(tenant):
     tenant.settings({"loyalty": {"points_expiry": {"mode": "days", "days": 10}}})
     shopper = tenant.consumer()
-    paid_order(tenant.id, shopper.customer_id, amount=1_000)
+    paid_order(tenant, shopper, amount=1_000)
     with clock.travel(timedelta(days=2)):
-        paid_order(tenant.id, shopper.customer_id, amount=2_000)
+        paid_order(tenant, shopper, amount=2_000)
     tenant.settings({"loyalty": {"points_expiry": {"mode": "days", "days": 100}}})
-    paid_order(tenant.id, shopper.customer_id, amount=4_000)
+    paid_order(tenant, shopper, amount=4_000)
 
     soon = points_of(shopper)["expiring_soon"]
 
@@ -92,7 +94,7 @@ def test_expiring_soon_shows_the_next_thirty_days_soonest_first(tenant):
 def test_a_customer_sees_only_her_own_points(tenant):
     alice, bob = tenant.consumer(), tenant.consumer()
 
-    paid_order(tenant.id, alice.customer_id, amount=5_000)
+    paid_order(tenant, alice, amount=5_000)
 
     assert points_of(bob)["balance"] == 0
     assert entries_of(bob) == []
@@ -100,15 +102,16 @@ def test_a_customer_sees_only_her_own_points(tenant):
 
 def test_a_batch_of_paid_orders_credits_each_once_and_pays_debts_first(tenant):
     alice, bob = tenant.consumer(), tenant.consumer()
-    already = paid_order(tenant.id, alice.customer_id, amount=1_000)
-    bobs_order = paid_order(tenant.id, bob.customer_id, amount=1_500)
-    pay(tenant.id, bob.customer_id, hold(tenant.id, bob.customer_id, points=15), amount=0, points_used=15)
-    refund(tenant.id, bob.customer_id, bobs_order, amount=1_500, paid_amount=1_500, refunded_total=1_500)
+    already = paid_order(tenant, alice, amount=1_000)
+    bobs_order = paid_order(tenant, bob, amount=1_500)
+    tenant.settings({"loyalty": {"max_points_ratio": "1"}})  # an order paid with points alone
+    paid_order(tenant, bob, amount=0, points=15)
+    refund(tenant, bobs_order, amount=1_500)
     assert points_of(bob)["debt"] == 15
 
     with unit_of_work() as session, tenant_scope(tenant.id):
         credited = points.earn_for_orders(session, [
-            points.PaidOrder(alice.customer_id, already, 1_000, "CNY"),
+            points.PaidOrder(alice.customer_id, already["id"], 1_000, "CNY"),
             points.PaidOrder(alice.customer_id, "ord_second", 2_000, "CNY"),
             points.PaidOrder(bob.customer_id, "ord_third", 4_000, "CNY"),
             points.PaidOrder(bob.customer_id, "ord_small", 50, "CNY"),

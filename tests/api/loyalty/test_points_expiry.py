@@ -11,7 +11,7 @@ from core.tenancy import tenant_scope
 from loyalty.points.jobs import expire_points
 from loyalty.points.models import PointsEntry, PointsLot
 from loyalty.points.service import expiry
-from tests.api.loyalty.orders import hold, paid_order
+from tests.api.loyalty.orders import checkout, paid_order
 from tests.api.loyalty.points import entries_of, give_points, points_of
 from tests.api.loyalty.scheduler import run_periodic_later
 
@@ -33,7 +33,7 @@ def test_the_job_expires_what_is_left_of_due_lots_and_records_it(tenant):
     tenant.settings({"loyalty": {"points_expiry": {"mode": "days", "days": 10}}})
     shopper = tenant.consumer()
     give_points(tenant, shopper, 100)
-    hold(tenant.id, shopper.customer_id, points=30)
+    checkout(tenant, shopper, points=30)
     tenant.settings({"loyalty": {"points_expiry": {"mode": "never"}}})
     give_points(tenant, shopper, 5)
 
@@ -75,7 +75,7 @@ def test_a_full_batch_hands_the_rest_to_a_follow_up_job(tenant):
     tenant.settings({"loyalty": {"points_expiry": {"mode": "days", "days": 1}}})
     shoppers = [tenant.consumer() for _ in range(5)]
     for shopper in shoppers:
-        paid_order(tenant.id, shopper.customer_id, amount=1_000)
+        paid_order(tenant, shopper, amount=1_000)
 
     with clock.travel(timedelta(days=3)):
         run_expiry(tenant.id, batch=2)  # 2 now; follow-ups run after commit (eager jobs in tests)

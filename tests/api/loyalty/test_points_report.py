@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from core import clock
-from tests.api.loyalty.orders import hold, paid_order, pay, refund
+from tests.api.loyalty.orders import checkout, paid_order, refund
 from tests.api.loyalty.points import give_points
 
 REPORT = "/v1/finance/reports/points"
@@ -10,14 +10,14 @@ REPORT = "/v1/finance/reports/points"
 def test_finance_sees_issued_spent_expired_reversed_and_the_liability(tenant):
     tenant.settings({"loyalty": {"point_value": 2, "points_expiry": {"mode": "days", "days": 5}}})
     alice, bob = tenant.consumer(), tenant.consumer()
-    earning = paid_order(tenant.id, alice.customer_id, amount=20_000)  # 200 issued
-    spent_on = hold(tenant.id, alice.customer_id, points=150)
-    pay(tenant.id, alice.customer_id, spent_on, amount=0, points_used=150)  # 150 spent
-    refund(tenant.id, alice.customer_id, earning, amount=20_000, paid_amount=20_000, refunded_total=20_000)  # 200 back
+    earning = paid_order(tenant, alice, amount=20_000)  # 200 issued
+    tenant.settings({"loyalty": {"max_points_ratio": "1"}})  # an order paid with points alone
+    paid_order(tenant, alice, amount=0, points=150)  # 150 spent
+    refund(tenant, earning, amount=20_000)  # 200 back
     give_points(tenant, bob, 30)
-    hold(tenant.id, bob.customer_id, points=10)  # held by an unpaid order
+    checkout(tenant, bob, points=10)  # held by an unpaid order
     tenant.settings({"loyalty": {"points_expiry": {"mode": "never"}, "points_pending_days": 30}})
-    paid_order(tenant.id, bob.customer_id, amount=7_000)  # 70 pending
+    paid_order(tenant, bob, amount=7_000)  # 70 pending
 
     with clock.travel(timedelta(days=7)):  # bob's 20 available points expired (not yet recorded by the job)
         report = tenant.key("finance").get(REPORT, expect=200).get_json()

@@ -3,11 +3,13 @@
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from core import migrate
 from core.db import Base, normalize_url
 from tests.support import databases
+
+pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
@@ -36,16 +38,43 @@ def test_migrations_upgrade_from_empty_to_head_and_downgrade_back(empty_database
     assert table_names(empty_database) == set(Base.metadata.tables)
 
 
-def test_the_migrated_schema_matches_the_models(empty_database):
+def differences_from_the_models(url: str) -> list:
+    """What Alembic's autogenerate would change to make the database match the models, types included."""
+    engine = create_engine(normalize_url(url))
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return compare_metadata(context, Base.metadata)
+    finally:
+        engine.dispose()
+
+
+def test_the_migrated_schema_matches_the_models_tables_columns_indexes_and_types(empty_database):
+    migrate.upgrade(empty_database)
+
+    assert differences_from_the_models(empty_database) == []
+
+
+def test_a_column_whose_type_differs_from_its_model_is_reported(empty_database):
     migrate.upgrade(empty_database)
     engine = create_engine(normalize_url(empty_database))
-
-    with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": False}),
-                                       Base.metadata)
+    with engine.begin() as connection:  # what a migration that got a type wrong would leave behind
+        connection.execute(text("ALTER TABLE orders ALTER COLUMN total TYPE integer"))
     engine.dispose()
 
-    assert differences == []
+    differences = differences_from_the_models(empty_database)
+
+    # Column changes come grouped per column: [("modify_type", schema, table, column, info, old, new)].
+    changes = [change[:4] for group in differences if isinstance(group, list) for change in group]
+    assert changes == [("modify_type", None, "orders", "total")]
+
+
+def test_the_embedded_sqlite_schema_matches_the_models_types_included(app, tmp_path):
+    url = f"sqlite:///{tmp_path / 'embedded.db'}"
+
+    migrate.upgrade(url)
+
+    assert differences_from_the_models(url) == []
 
 
 def test_migrations_also_run_on_sqlite_the_embedded_default(app, tmp_path):

@@ -2,6 +2,7 @@
 
 import time
 
+import pytest
 from redis import Redis
 from rq import Queue
 from sqlalchemy import func, select
@@ -12,6 +13,8 @@ from core.db import unit_of_work
 from core.jobs import OutboxJob
 from core.tenancy import tenant_scope
 from tenants.customers.models import Customer
+
+pytestmark = pytest.mark.integration
 
 JOB_MODULES = {"FISSION_JOB_MODULES": "tests.support.jobs"}
 

@@ -141,12 +141,11 @@ def test_the_last_unit_of_a_reward_goes_to_one_customer(app, tenant):
 def test_spending_and_a_refund_clawback_at_once_keep_the_ledger_whole(tenant):
     shopper = tenant.consumer()
     give_points(tenant, shopper, 100)
-    earning = paid_order(tenant.id, shopper.customer_id, amount=10_000)  # 100 more
+    earning = paid_order(tenant, shopper, amount=10_000)  # 100 more
 
     def act(index):
         if index == 0:
-            return refund(tenant.id, shopper.customer_id, earning, amount=10_000, paid_amount=10_000,
-                          refunded_total=10_000)
+            return refund(tenant, earning, amount=10_000)
         return checkout_in_thread(tenant.id, shopper.customer_id, points=60)
 
     race(4, act)

@@ -5,10 +5,14 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from core.events import OrderPaid
 from tests.api.shop.builders import admin_order, create_product, paid_order, sku_id, stock_of
 from tests.api.shop.conftest import of_order
 from tests.integration.shop.conftest import signed_event
+
+pytestmark = pytest.mark.integration
 
 
 def race(app, requests: list[tuple[str, str, dict, dict]]) -> list:

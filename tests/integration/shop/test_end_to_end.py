@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 import requests
 
 from core import jobs
 from core.db import unit_of_work
 from tests.integration.shop.conftest import wait_until
+
+pytestmark = pytest.mark.integration
 
 
 class Http:

@@ -2,8 +2,12 @@
 
 from datetime import timedelta
 
+import pytest
+
 from core import clock, jobs
 from tests.api.shop.builders import admin_order, create_product, place_order, sku_id, stock_of
+
+pytestmark = pytest.mark.integration
 
 
 def stripe_order(tenant, shopper, quantity=1):
