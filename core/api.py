@@ -19,12 +19,50 @@ Blueprint = flask_smorest.Blueprint
 document = flask_smorest.Blueprint.doc  # a static decorator: adds OpenAPI fields to a view
 
 
+def _unstorable_text(value, path: tuple = ()) -> dict:
+    """Per-field errors for strings no database column can hold: NUL bytes (PostgreSQL refuses them in
+    text) and lone surrogates (not UTF-8). Both arrive in perfectly valid JSON, and reached the database
+    as a 500 before they were refused here."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return {path: "Not valid Unicode text."}
+        return {path: "Must not contain NUL characters."} if "\x00" in value else {}
+    found = {}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.update(_unstorable_text(item, (*path, key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.update(_unstorable_text(item, (*path, index)))
+    return found
+
+
+def _nest(errors: dict) -> dict:
+    nested: dict = {}
+    for path, message in errors.items():
+        node = nested
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1] if path else "_schema"] = [message]
+    return nested
+
+
 class Schema(ma.Schema):
-    """Base schema: unknown fields are refused (422), so a typo never silently does nothing."""
+    """Base schema: unknown fields are refused (422), so a typo never silently does nothing; text that
+    cannot be stored is refused (422) before any field is read."""
 
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+    @ma.pre_load
+    def _refuse_unstorable_text(self, data, **_kwargs):
+        errors = _unstorable_text(data)
+        if errors:
+            raise ma.ValidationError(_nest(errors))
+        return data
 
 
 class ErrorSchema(ma.Schema):

@@ -1,7 +1,7 @@
 import marshmallow as ma
 from flask.views import MethodView
 
-from core.api import Blueprint
+from core.api import Blueprint, Schema
 from core.db import unit_of_work
 from tenants.auth import secret_key
 from tenants.settings import service
@@ -9,10 +9,10 @@ from tenants.settings import service
 blp = Blueprint("settings", __name__, url_prefix="/v1/admin/settings", description="Tenant settings")
 
 
-class SettingsDocumentSchema(ma.Schema):
+class SettingsDocumentSchema(Schema):
     """`{section: {key: value}}`. Sections are registered by each domain, so the document is open."""
 
-    class Meta:
+    class Meta(Schema.Meta):
         unknown = ma.INCLUDE
 
     def dump(self, obj, *, many=None):

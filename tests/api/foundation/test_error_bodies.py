@@ -69,3 +69,16 @@ def test_the_request_id_is_echoed(client):
     response = Caller(client).get("/healthz", headers={"X-Request-Id": "req-123"})
 
     assert response.headers["X-Request-Id"] == "req-123"
+
+
+def test_text_no_database_can_store_is_refused_as_invalid_not_a_500(tenant):
+    refused = tenant.admin.post("/v1/admin/products", {"title": "tea\u0000", "skus": [{"price": 1, "stock": 1}]},
+                                expect=422).get_json()
+    surrogate = tenant.admin.patch("/v1/admin/settings", {"auth": {"dev_login_enabled": "\udafe"}},
+                                   expect=422).get_json()
+    nul_in_settings = tenant.admin.patch("/v1/admin/settings", {"wechat": {"app_id": "wx\u0000"}},
+                                         expect=422).get_json()
+
+    assert refused["reason"] == "invalid_request" and "title" in refused["errors"]["json"]
+    assert surrogate["reason"] == nul_in_settings["reason"] == "invalid_request"
+    assert tenant.admin.get("/v1/admin/products", expect=200).get_json()["data"] == []
