@@ -50,9 +50,10 @@ def seed_tenants(count: int) -> list[str]:
     from sqlalchemy import text
 
     from core.db import unit_of_work
+    from core.tenancy import all_tenants
     from tenants.platform import service as platform
 
-    with unit_of_work() as session:
+    with unit_of_work() as session, all_tenants():  # seeding every tenant at once, in bulk
         tenant_ids = [platform.create_tenant(session, name=f"Bench {i}", slug=f"bench-{i}")["id"]
                       for i in range(count)]
         session.execute(text("""
@@ -71,9 +72,10 @@ def seed_due_lots(total: int, tenants: int) -> None:
     from sqlalchemy import text
 
     from core.db import unit_of_work
+    from core.tenancy import all_tenants
 
     per_customer = total // (tenants * CUSTOMERS_PER_TENANT)
-    with unit_of_work() as session:
+    with unit_of_work() as session, all_tenants():  # seeding every tenant at once, in bulk
         session.execute(text("""
             INSERT INTO points_lots (tenant_id, id, customer_id, entry_id, points, remaining, expired,
                                      available_at, expires_at, created_at)
@@ -180,6 +182,7 @@ def credit_with_plain_inserts(tenant_ids: list[str], orders: int) -> None:
     from core import clock
     from core.db import unit_of_work
     from core.ids import new_id
+    from core.tenancy import tenant_scope
     from loyalty.points.models import PointsEntry, PointsLot
 
     per_tenant = orders // len(tenant_ids)
@@ -195,7 +198,7 @@ def credit_with_plain_inserts(tenant_ids: list[str], orders: int) -> None:
                 lots.append({"tenant_id": tenant_id, "id": lot_id, "customer_id": customer_id, "entry_id": entry_id,
                              "points": 123, "remaining": 123, "expired": 0, "available_at": now,
                              "expires_at": now + timedelta(days=365), "created_at": now})
-            with unit_of_work() as session:
+            with unit_of_work() as session, tenant_scope(tenant_id):
                 session.execute(PointsEntry.__table__.insert(), entries)
                 session.execute(PointsLot.__table__.insert(), lots)
 

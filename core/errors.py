@@ -87,3 +87,7 @@ def http_error_body(error: HTTPException) -> tuple[dict, int, dict]:
         payload["errors"] = errors
     headers = dict(data.get("headers") or {})
     return payload, code, headers
+
+
+class TenantScopeViolation(TenantScopeMissing):
+    """A statement would reach another tenant's rows (or cannot show that it does not): refused."""
