@@ -21,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import psycopg
+from cryptography.fernet import Fernet
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
@@ -220,7 +221,8 @@ def main() -> None:
         from core import migrate
 
         migrate.upgrade(url)
-        create_app({"DATABASE_URL": url, "REDIS_URL": None, "FISSION_JOBS_MODE": "inline", "LOG_LEVEL": "WARNING"})
+        create_app({"DATABASE_URL": url, "REDIS_URL": None, "FISSION_JOBS_MODE": "inline", "LOG_LEVEL": "WARNING",
+                    "SECRET_KEY": "bench-secret", "FISSION_ENCRYPTION_KEYS": Fernet.generate_key().decode()})
         started = time.perf_counter()
         tenant_ids = seed_tenants(args.tenants)
         lots = args.lots // (args.tenants * CUSTOMERS_PER_TENANT) * args.tenants * CUSTOMERS_PER_TENANT

@@ -91,3 +91,7 @@ def http_error_body(error: HTTPException) -> tuple[dict, int, dict]:
 
 class TenantScopeViolation(TenantScopeMissing):
     """A statement would reach another tenant's rows (or cannot show that it does not): refused."""
+
+
+class ConfigurationError(RuntimeError):
+    """The process cannot start with this configuration (the message says what to set)."""
