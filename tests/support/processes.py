@@ -55,6 +55,36 @@ class LiveServer:
         self.server.shutdown()
 
 
+class GunicornServer:
+    """The app under gunicorn (production serving, gunicorn.conf.py) in a real subprocess: a process a test may kill."""
+
+    def __init__(self, env: dict, *, workers: int = 1):
+        self.port = free_port()
+        self.env = {**os.environ, **env, "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(workers)}
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> GunicornServer:
+        self.process = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn"))], cwd=ROOT, env=self.env,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wait_for_port(self.port, timeout=30)
+        return self
+
+    def stop(self) -> str:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                _, errors = self.process.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                _, errors = self.process.communicate()
+            return errors
+        return ""
+
+
 class WorkerProcess:
     """`flask --app app worker` in a real subprocess, against the test database and Redis."""
 

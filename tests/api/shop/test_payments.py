@@ -37,6 +37,24 @@ def test_when_stripe_fails_at_checkout_the_order_is_cancelled_and_nothing_is_hel
     assert (order["status"], order["cancel_reason"]) == ("cancelled", "payment_provider_error")
 
 
+def test_a_retry_with_the_same_key_after_a_stripe_failure_checks_out_anew(app, tenant, monkeypatch):
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", UNREACHABLE)
+    tenant.settings({"payments": {"stripe_secret_key": "sk_test_unreachable"}})
+    tea = create_product(tenant)
+    shopper = tenant.consumer()
+    retry = {"Idempotency-Key": "checkout-after-502"}
+    body = {"lines": [{"sku_id": sku_id(tea), "quantity": 3}]}
+
+    first = shopper.post("/v1/storefront/orders", body, headers=retry, expect=502)
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", None)
+    tenant.settings({"payments": {"stripe_secret_key": None}})  # Stripe gone: the retry is paid offline
+    second = shopper.post("/v1/storefront/orders", body, headers=retry, expect=201).get_json()
+
+    assert first.get_json()["reason"] == "payment_provider_error"
+    assert second["status"] == "pending_payment" and second["payment"]["provider"] == "offline"
+    assert stock_of(tenant, tea) == 7
+
+
 def test_the_environments_stripe_key_serves_tenants_without_their_own(app, tenant, monkeypatch):
     monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", "sk_test_environment")
     monkeypatch.setitem(app.config, "STRIPE_API_BASE", UNREACHABLE)
