@@ -14,6 +14,10 @@ class JobSpec:
     name: str
     func: Callable
     max_attempts: int
+    # False: `func(session, **kwargs)` runs in the transaction that marks the intent done (exactly once).
+    # True: `func(**kwargs)` opens its own units of work (it calls an outside service between them, which
+    # must not happen inside a transaction) and must be safe to run twice: its writes are guarded on state.
+    own_transactions: bool = False
 
 
 @dataclass(frozen=True)
@@ -27,21 +31,25 @@ _jobs: dict[str, JobSpec] = {}
 _periodic: dict[str, PeriodicSpec] = {}
 
 
-def job(name: str, *, max_attempts: int = MAX_ATTEMPTS):
-    """Register `func(session, **kwargs)` as a job. It runs inside its tenant's scope and must not commit."""
+def job(name: str, *, max_attempts: int = MAX_ATTEMPTS, own_transactions: bool = False):
+    """Register `func(session, **kwargs)` as a job. It runs inside its tenant's scope and must not commit.
+
+    With `own_transactions=True` it is `func(**kwargs)`, still in its tenant's scope, and opens its own
+    short units of work around calls to outside services (Stripe): no transaction is open during a call.
+    """
 
     def register(func):
-        _jobs[name] = JobSpec(name, func, max_attempts)
+        _jobs[name] = JobSpec(name, func, max_attempts, own_transactions)
         return func
 
     return register
 
 
-def periodic(name: str, *, every: timedelta):
+def periodic(name: str, *, every: timedelta, own_transactions: bool = False):
     """Register a per-tenant job that the scheduler runs for every active tenant once per `every`."""
 
     def register(func):
-        job(name)(func)
+        job(name, own_transactions=own_transactions)(func)
         _periodic[name] = PeriodicSpec(name, name, every)
         return func
 

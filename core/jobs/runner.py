@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import traceback
+from contextlib import nullcontext
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from core import clock
 from core.db import unit_of_work
@@ -38,7 +39,13 @@ def run_due(*, limit: int = 500, tenant_id: str | None = None, ids: list[str] | 
 
 
 def execute(job_id: str) -> str:
-    """Run one job intent once in effect; returns its outcome. This is what RQ workers call."""
+    """Run one job intent once in effect; returns its outcome. This is what RQ workers call.
+
+    A job runs in the transaction that marks its intent done, under the intent's row lock, so a
+    second delivery finds it done. A job with its own transactions runs after that lock is let go
+    (it calls outside services, never inside a transaction) and is marked done after; its writes,
+    guarded on state, make a second run harmless.
+    """
     try:
         with unit_of_work() as session:
             lock = select(OutboxJob).where(OutboxJob.id == job_id).with_for_update()
@@ -49,18 +56,33 @@ def execute(job_id: str) -> str:
                 row.skipped_at = clock.now()
                 return "skipped"
             spec = registry.spec(row.name)
-            if row.tenant_id:
-                with tenant_scope(row.tenant_id):
-                    spec.func(session, **row.kwargs)
+            tenant_id, kwargs = row.tenant_id, dict(row.kwargs)
+            if not spec.own_transactions:
+                with _scope(tenant_id):
+                    spec.func(session, **kwargs)
                     session.flush()
-            else:
-                spec.func(session, **row.kwargs)
-            row.attempts += 1
-            row.completed_at = clock.now()
-            return "completed"
+                row.attempts += 1
+                row.completed_at = clock.now()
+                return "completed"
+        with _scope(tenant_id):
+            spec.func(**kwargs)
+        _mark_completed(job_id)
+        return "completed"
     except Exception as error:
         _record_failure(job_id, error)
         raise
+
+
+def _scope(tenant_id: str | None):
+    return tenant_scope(tenant_id) if tenant_id else nullcontext()
+
+
+def _mark_completed(job_id: str) -> None:
+    with unit_of_work() as session:
+        session.execute(
+            update(OutboxJob).where(OutboxJob.id == job_id, OutboxJob.completed_at.is_(None))
+            .values(completed_at=clock.now(), attempts=OutboxJob.attempts + 1)
+        )
 
 
 def _record_failure(job_id: str, error: Exception) -> None:

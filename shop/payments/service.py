@@ -94,16 +94,24 @@ def pay_offline(session: Session, *, order_id: str, customer_id: str | None = No
     return paid
 
 
-def pending_stripe_payments(session: Session, *, limit: int) -> list[Payment]:
-    """Stripe payments of orders still awaiting payment, oldest first."""
+def pending_stripe_intent_ids(session: Session, *, limit: int) -> list[str]:
+    """The PaymentIntents of orders still awaiting payment, oldest first."""
     return list(session.scalars(
-        select(Payment)
+        select(Payment.intent_id)
         .join(Order)  # on the composite foreign key (tenant_id, order_id)
         .where(Payment.provider == "stripe", Payment.status == "pending", Payment.intent_id.is_not(None),
                Order.status == "pending_payment")
         .order_by(Payment.created_at)
         .limit(limit)
     ))
+
+
+def pending_intent_id(session: Session, *, order_id: str) -> str | None:
+    """The PaymentIntent of an order's Stripe payment, while that payment is still pending."""
+    return session.scalars(
+        select(Payment.intent_id).where(Payment.order_id == order_id, Payment.provider == "stripe",
+                                        Payment.status == "pending", Payment.intent_id.is_not(None))
+    ).one_or_none()
 
 
 def _mark_succeeded(session: Session, *, payment_id: str) -> bool:

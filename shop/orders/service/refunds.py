@@ -101,33 +101,31 @@ class _ProviderRequest:
 
 
 def submit(*, refund_id: str) -> Refund:
-    """Ask the provider for a pending refund and record its answer (each step its own transaction).
+    """Ask the provider for a pending refund and record its answer; return the refund as it stands.
 
     If Stripe cannot be reached the refund stays pending; the submit job asks again later.
     """
     try:
-        with unit_of_work() as session:
-            request = _provider_request(session, refund_id)
-        if request is not None:
-            answer = _ask_provider(request)
-            with unit_of_work() as session:
-                record_answer(session, refund_id=refund_id, answer=answer)
+        submit_or_retry(refund_id=refund_id)
     except gateway.ProviderUnreachable as error:
         log.warning("refund %s stays pending: %s", refund_id, error.message)
+    except RefundStillPending:
+        pass  # the submit job asks again
     with unit_of_work() as session:
         return session.scalars(select(Refund).where(Refund.id == refund_id)).one()
 
 
-def submit_in(session: Session, *, refund_id: str) -> None:
-    """Job body: ask the provider for a pending refund and record its answer in this transaction.
-
-    Raises ProviderUnreachable or RefundStillPending, so that the job is retried with backoff.
+def submit_or_retry(*, refund_id: str) -> None:
+    """Ask the provider for a pending refund and record its answer, each step in its own transaction, so
+    no transaction is open during the call. Raises ProviderUnreachable or RefundStillPending to be retried.
     """
-    request = _provider_request(session, refund_id)
+    with unit_of_work() as session:
+        request = _provider_request(session, refund_id)
     if request is None:
         return
     answer = _ask_provider(request)
-    record_answer(session, refund_id=refund_id, answer=answer)
+    with unit_of_work() as session:
+        record_answer(session, refund_id=refund_id, answer=answer)  # settles once, under the order's lock
     if isinstance(answer, gateway.RefundState) and answer.status == "pending":
         raise RefundStillPending(f"refund {refund_id} is still pending at Stripe")
 
