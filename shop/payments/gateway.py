@@ -125,6 +125,6 @@ def _call(request):
 def intent_state(data: dict) -> IntentState:
     """A PaymentIntent as we need it, from Stripe's JSON (an API answer or an event's `data.object`)."""
     failure = (data.get("last_payment_error") or {}).get("message")
-    return IntentState(id=data["id"], status=data["status"], amount=data["amount"],
+    return IntentState(id=data["id"], status=data["status"], amount=int(data["amount"]),
                        currency=data["currency"].upper(), client_secret=data.get("client_secret"),
                        metadata=dict(data.get("metadata") or {}), failure_message=failure)

@@ -87,6 +87,22 @@ def refund_payment_after_cancel(session: Session, *, order_id: str) -> Refund:
     return refund
 
 
+def refund_mismatched_payment(session: Session, *, order_id: str, amount: int, reason: str) -> Refund:
+    """A payment for another amount than the order's: give back all of it (in the intent's own money).
+
+    Not one of the order's refunds: the order was never paid in our books, so neither its lines nor its
+    `refunded_total` move; the refund row records the money going back and why.
+    """
+    order = _locked_order(session, order_id)
+    refund = Refund(id=new_id("rfd"), order_id=order.id, kind="amount_mismatch", amount=amount, points_returned=0,
+                    status="pending", reason=reason[:500], restock=False, provider=order.payment.provider,
+                    created_at=clock.now())
+    session.add(refund)
+    session.flush()
+    jobs.enqueue(session, "shop.submit_refund", key=f"refund:{refund.id}:submit", refund_id=refund.id)
+    return refund
+
+
 class RefundStillPending(Exception):
     """The provider has not finished yet: the job retries later (the outbox backs off)."""
 
@@ -225,6 +241,10 @@ def _succeed(session: Session, order: Order, refund: Refund) -> None:
 def _fail(session: Session, order: Order, refund: Refund, message: str) -> None:
     """The provider refused: record why and give back what the refund had promised."""
     refund.status, refund.settled_at, refund.failure_message = "failed", clock.now(), message[:2000]
+    if refund.kind == "amount_mismatch":
+        log.error("refund %s of a mismatched payment failed (%s): the money must go back by hand", refund.id, message)
+        session.flush()
+        return  # it promised nothing of the order's lines
     lines = {line.id: line for line in order.lines}
     for part in refund.lines:
         line = lines[part.line_id]
