@@ -115,6 +115,36 @@ class WorkerProcess:
         return ""
 
 
+class RedisServer:
+    """A Redis of the test's own on a free port, keeping nothing on disk: `restart()` brings it back empty."""
+
+    def __init__(self, workdir: str):
+        self.port = free_port()
+        self.workdir = workdir
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", self.workdir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def restart(self) -> None:
+        """As after a crash or a restart without persistence: everything it held is gone."""
+        self.stop()
+        self.start()
+
+
 class Localstripe:
     """localstripe on a free port. It keeps its state in one fixed temp file, so run one at a time."""
 
