@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import secrets
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -23,7 +22,9 @@ def _config_from_environment() -> dict:
         "FISSION_JOBS_MODE": os.environ.get("FISSION_JOBS_MODE") or ("rq" if redis_url else "inline"),
         "FISSION_QUEUE": os.environ.get("FISSION_QUEUE", "fission"),
         "FISSION_PLATFORM_TOKEN": os.environ.get("FISSION_PLATFORM_TOKEN"),
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance),
+        # Both required outside the embedded SQLite default (see _settle_secrets).
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
+        "FISSION_ENCRYPTION_KEYS": os.environ.get("FISSION_ENCRYPTION_KEYS") or None,
         "WECHAT_API_BASE": os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com"),
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY"),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET"),
@@ -34,14 +35,26 @@ def _config_from_environment() -> dict:
     }
 
 
-def _instance_secret(instance: Path) -> str:
-    """Embedded default only: a per-install signing key kept in instance/, so sessions survive restarts."""
-    path = instance / "secret_key"
-    if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+def _settle_secrets(config) -> None:
+    """The signing key and the encryption keys. The embedded default (SQLite) generates each once into
+    instance/, so `bin/run` needs nothing; anywhere else several processes and hosts must share them,
+    so a missing one refuses to start rather than generating a key no other host knows."""
+    from core import crypto
+    from core.errors import ConfigurationError
+
+    instance = ROOT / "instance"
+    embedded = config["DATABASE_URL"].startswith("sqlite")
+    missing = [name for name in ("SECRET_KEY", "FISSION_ENCRYPTION_KEYS") if not config.get(name)]
+    if missing and not embedded:
+        raise ConfigurationError(
+            f"{' and '.join(missing)} must be set when DATABASE_URL is not the embedded SQLite default: every "
+            "process and host must share them (SECRET_KEY signs consumer sessions; FISSION_ENCRYPTION_KEYS, "
+            "comma-separated Fernet keys, encrypts tenants' secrets at rest). See README, Configuration.")
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = crypto.instance_secret(instance / "secret_key")
+    if not config.get("FISSION_ENCRYPTION_KEYS"):
+        config["FISSION_ENCRYPTION_KEYS"] = crypto.instance_key(instance / "encryption_key")
+    crypto.configure(crypto.parse_keys(config["FISSION_ENCRYPTION_KEYS"]))
 
 
 def _openapi_config() -> dict:
@@ -106,6 +119,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(_config_from_environment())
     app.config.update(_openapi_config())
     app.config.update(overrides or {})
+    _settle_secrets(app.config)
     app.json.sort_keys = False
 
     from core import jobs

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -205,6 +206,7 @@ def main() -> None:
         with psycopg.connect(url, autocommit=True) as connection:
             connection.execute(BASELINE_TABLE)
         env = {"DATABASE_URL": url, "FISSION_PLATFORM_TOKEN": PLATFORM_TOKEN, "SECRET_KEY": "bench-secret",
+               "FISSION_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
                "LOG_LEVEL": "WARNING", "STRIPE_SECRET_KEY": "", "FISSION_QUEUE": queue,
                "FISSION_JOBS_MODE": args.jobs, "REDIS_URL": REDIS_URL if args.jobs == "rq" else ""}
 

@@ -21,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import psycopg
+from cryptography.fernet import Fernet
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
@@ -50,9 +51,10 @@ def seed_tenants(count: int) -> list[str]:
     from sqlalchemy import text
 
     from core.db import unit_of_work
+    from core.tenancy import all_tenants
     from tenants.platform import service as platform
 
-    with unit_of_work() as session:
+    with unit_of_work() as session, all_tenants():  # seeding every tenant at once, in bulk
         tenant_ids = [platform.create_tenant(session, name=f"Bench {i}", slug=f"bench-{i}")["id"]
                       for i in range(count)]
         session.execute(text("""
@@ -71,9 +73,10 @@ def seed_due_lots(total: int, tenants: int) -> None:
     from sqlalchemy import text
 
     from core.db import unit_of_work
+    from core.tenancy import all_tenants
 
     per_customer = total // (tenants * CUSTOMERS_PER_TENANT)
-    with unit_of_work() as session:
+    with unit_of_work() as session, all_tenants():  # seeding every tenant at once, in bulk
         session.execute(text("""
             INSERT INTO points_lots (tenant_id, id, customer_id, entry_id, points, remaining, expired,
                                      available_at, expires_at, created_at)
@@ -180,6 +183,7 @@ def credit_with_plain_inserts(tenant_ids: list[str], orders: int) -> None:
     from core import clock
     from core.db import unit_of_work
     from core.ids import new_id
+    from core.tenancy import tenant_scope
     from loyalty.points.models import PointsEntry, PointsLot
 
     per_tenant = orders // len(tenant_ids)
@@ -195,7 +199,7 @@ def credit_with_plain_inserts(tenant_ids: list[str], orders: int) -> None:
                 lots.append({"tenant_id": tenant_id, "id": lot_id, "customer_id": customer_id, "entry_id": entry_id,
                              "points": 123, "remaining": 123, "expired": 0, "available_at": now,
                              "expires_at": now + timedelta(days=365), "created_at": now})
-            with unit_of_work() as session:
+            with unit_of_work() as session, tenant_scope(tenant_id):
                 session.execute(PointsEntry.__table__.insert(), entries)
                 session.execute(PointsLot.__table__.insert(), lots)
 
@@ -217,7 +221,8 @@ def main() -> None:
         from core import migrate
 
         migrate.upgrade(url)
-        create_app({"DATABASE_URL": url, "REDIS_URL": None, "FISSION_JOBS_MODE": "inline", "LOG_LEVEL": "WARNING"})
+        create_app({"DATABASE_URL": url, "REDIS_URL": None, "FISSION_JOBS_MODE": "inline", "LOG_LEVEL": "WARNING",
+                    "SECRET_KEY": "bench-secret", "FISSION_ENCRYPTION_KEYS": Fernet.generate_key().decode()})
         started = time.perf_counter()
         tenant_ids = seed_tenants(args.tenants)
         lots = args.lots // (args.tenants * CUSTOMERS_PER_TENANT) * args.tenants * CUSTOMERS_PER_TENANT

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event
@@ -123,16 +124,34 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
     session.info.setdefault("after_commit", []).append(callback)
 
 
+_enclosing: ContextVar[Session | None] = ContextVar("fission_enclosing_unit_of_work", default=None)
+
+
+class UnitOfWorkFailed(RuntimeError):
+    """A unit of work that joined an enclosing one raised, and the error was swallowed: nothing commits."""
+
+
 @contextmanager
 def unit_of_work() -> Iterator[Session]:
     """A session whose transaction commits when the block ends and rolls back if it raises.
 
     Entry points (views, jobs, webhooks, CLI commands) own this; services only flush.
     Callbacks registered with `after_commit` run after the commit, outside the transaction.
+    Inside `enclosing_unit_of_work()` it joins that one instead, which commits (or rolls back) for both.
     """
+    enclosing = _enclosing.get()
+    if enclosing is not None:
+        try:
+            yield enclosing
+        except BaseException:
+            enclosing.info["failed"] = True  # whoever catches this, the enclosing unit must not commit
+            raise
+        return
     session = database.session()
     try:
         yield session
+        if session.info.get("failed"):
+            raise UnitOfWorkFailed("a unit of work inside this one failed; nothing was committed")
         session.commit()
         callbacks = session.info.pop("after_commit", [])
     except BaseException:
@@ -142,6 +161,21 @@ def unit_of_work() -> Iterator[Session]:
         session.close()
     for callback in callbacks:
         callback()
+
+
+@contextmanager
+def enclosing_unit_of_work() -> Iterator[Session]:
+    """A unit of work that every `unit_of_work()` opened inside the block joins: one transaction for all.
+
+    The idempotency decorator wraps a view in it, so the view's changes and its stored response
+    commit together. Only for code that calls no outside service between its units of work.
+    """
+    with unit_of_work() as session:
+        token = _enclosing.set(session)
+        try:
+            yield session
+        finally:
+            _enclosing.reset(token)  # before the commit: after-commit callbacks open units of their own
 
 
 def insert_ignoring_conflicts(session: Session, table, values: dict | list[dict], *, index_elements: list[str]) -> int:

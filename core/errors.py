@@ -89,3 +89,11 @@ def http_error_body(error: HTTPException) -> tuple[dict, int, dict]:
     if getattr(error, "valid_methods", None):  # a 405 says which methods the path does take (RFC 9110)
         headers["Allow"] = ", ".join(error.valid_methods)
     return payload, code, headers
+
+
+class TenantScopeViolation(TenantScopeMissing):
+    """A statement would reach another tenant's rows (or cannot show that it does not): refused."""
+
+
+class ConfigurationError(RuntimeError):
+    """The process cannot start with this configuration (the message says what to set)."""

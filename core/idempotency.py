@@ -7,6 +7,13 @@ Two requests with one key at once: the second waits for the first and replays it
 first is still running after a while, gets 409 `idempotency_request_in_progress`). Responses of
 5xx and unexpected errors release the key, so a retry runs again. Keys are scoped to the tenant
 and the credential (consumer or API key) that sent them.
+
+Atomicity: by default the view's units of work join one enclosing transaction in which its
+response is stored too, so a crash leaves either nothing (the retry runs again) or the change
+with its response (the retry replays it). A use case that owns several transactions because it
+calls a provider between them (checkout, refunds) says `@idempotent(own_transactions=True)` and
+keys what it creates by `request_key()` (a unique column), so a retry after a crash finds it.
+`conceal=("field",)` stores that field of the body as null: a secret is shown only once.
 """
 
 from __future__ import annotations
@@ -23,8 +30,8 @@ from sqlalchemy import Integer, String, Text, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.exceptions import HTTPException
 
-from core import clock
-from core.db import Base, insert_ignoring_conflicts, unit_of_work
+from core import clock, faults
+from core.db import Base, enclosing_unit_of_work, insert_ignoring_conflicts, unit_of_work
 from core.errors import DomainError, InvalidRequest, http_error_body
 from core.tenancy import TenantScoped, current_tenant_id
 
@@ -105,14 +112,29 @@ def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
         return record
 
 
-def _store(scope: str, key: str, response: Response) -> None:
-    with unit_of_work() as session:
-        session.execute(
-            update(IdempotencyRecord)
-            .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
-            .values(response_status=response.status_code, response_body=response.get_data(as_text=True),
-                    locked_until=None)
-        )
+def _store(scope: str, key: str, response: Response, *, conceal: tuple[str, ...] = (), session=None) -> None:
+    """Keep the response for replays (in `session`'s transaction, or one of its own)."""
+    if session is None:
+        with unit_of_work() as own:
+            _store(scope, key, response, conceal=conceal, session=own)
+        return
+    session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
+        .values(response_status=response.status_code, response_body=_kept_body(response, conceal),
+                locked_until=None)
+    )
+
+
+def _kept_body(response: Response, conceal: tuple[str, ...]) -> str:
+    body = response.get_data(as_text=True)
+    if not conceal or not 200 <= response.status_code < 300:
+        return body
+    document = json.loads(body)
+    for field in conceal:
+        if field in document:
+            document[field] = None
+    return json.dumps(document)
 
 
 def _release(scope: str, key: str) -> None:
@@ -149,8 +171,16 @@ def _error_response(error: Exception) -> Response:
     return Response(json.dumps(body), status=status, mimetype="application/json")
 
 
-def idempotent(view):
-    """Make a view honour `Idempotency-Key` (place it above flask-smorest's decorators)."""
+def idempotent(view=None, *, own_transactions: bool = False, conceal: tuple[str, ...] = ()):
+    """Make a view honour `Idempotency-Key` (place it above flask-smorest's decorators).
+
+    `@idempotent`: the view's units of work and the stored response commit as one transaction.
+    `@idempotent(own_transactions=True)`: the view commits on its own (it calls a provider between
+    transactions); what it creates must be unique on `request_key()`. `conceal`: body fields that
+    replays return as null (secrets).
+    """
+    if view is None:
+        return lambda decorated: idempotent(decorated, own_transactions=own_transactions, conceal=conceal)
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -169,27 +199,66 @@ def idempotent(view):
             replayed = _wait_for(scope, key, fingerprint)
             if replayed is not None:
                 return replayed
-        try:
-            response = view(*args, **kwargs)
-        except (DomainError, HTTPException) as error:
-            response = _error_response(error)
-            if response.status_code >= 500:
-                _release(scope, key)
-                raise
-            _store(scope, key, response)
-            return response
-        except BaseException:
-            _release(scope, key)
-            raise
-        if not isinstance(response, Response):
-            response = make_response(response)
-        if response.status_code >= 500:
-            _release(scope, key)
-        else:
-            _store(scope, key, response)
-        return response
+        g.idempotency_claim = (scope, key)
+        run = _run_then_store if own_transactions else _run_and_store_together
+        return run(view, args, kwargs, scope=scope, key=key, conceal=conceal)
 
     return wrapper
+
+
+def request_key() -> str | None:
+    """This request's Idempotency-Key as a natural key (per tenant and credential); None without one."""
+    claim = g.get("idempotency_claim")
+    if claim is None:
+        return None
+    scope, key = claim
+    return hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
+
+
+def _run_and_store_together(view, args, kwargs, *, scope: str, key: str, conceal: tuple[str, ...]) -> Response:
+    try:
+        with enclosing_unit_of_work() as session:
+            response = _as_response(view(*args, **kwargs))
+            if response.status_code < 500:
+                _store(scope, key, response, conceal=conceal, session=session)
+    except (DomainError, HTTPException) as error:  # rolled back: nothing happened, so storing it later is safe
+        return _refusal(error, scope=scope, key=key)
+    except BaseException:
+        _release(scope, key)
+        raise
+    faults.reached("idempotency.committed")
+    if response.status_code >= 500:
+        _release(scope, key)
+    return response
+
+
+def _run_then_store(view, args, kwargs, *, scope: str, key: str, conceal: tuple[str, ...]) -> Response:
+    try:
+        response = _as_response(view(*args, **kwargs))
+    except (DomainError, HTTPException) as error:
+        return _refusal(error, scope=scope, key=key)
+    except BaseException:
+        _release(scope, key)
+        raise
+    faults.reached("idempotency.committed")
+    if response.status_code >= 500:
+        _release(scope, key)
+    else:
+        _store(scope, key, response, conceal=conceal)
+    return response
+
+
+def _refusal(error: Exception, *, scope: str, key: str) -> Response:
+    response = _error_response(error)
+    if response.status_code >= 500:
+        _release(scope, key)
+        raise error
+    _store(scope, key, response)
+    return response
+
+
+def _as_response(result) -> Response:
+    return result if isinstance(result, Response) else make_response(result)
 
 
 def purge_expired(session) -> int:

@@ -10,6 +10,7 @@ from core.db import unit_of_work
 from core.errors import DomainError
 from tenants.platform import service
 from tenants.platform.schemas import TenantCreatedSchema, TenantCreateSchema
+from tenants.settings import service as settings
 
 tenants_cli = AppGroup("tenants", help="Create and manage tenants.")
 
@@ -30,3 +31,19 @@ def create(name, slug, currency, timezone):
     except DomainError as error:
         raise click.ClickException(json.dumps(error.body())) from error
     click.echo(json.dumps(TenantCreatedSchema().dump(created), indent=2))
+
+
+@tenants_cli.command("rotate-secrets")
+def rotate_secrets():
+    """Re-encrypt every tenant's stored secrets with the first of FISSION_ENCRYPTION_KEYS.
+
+    Run it after putting a new key first; once it has run, the old keys may be dropped.
+    """
+    total, after = 0, None
+    while True:
+        with unit_of_work() as session:  # tenants are the platform's rows: no tenant scope involved
+            rewritten, after = settings.rotate_secrets(session, after_tenant_id=after)
+        total += rewritten
+        if after is None:
+            break
+    click.echo(f"re-encrypted {total} secrets")

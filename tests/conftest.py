@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 
 import pytest
+from cryptography.fernet import Fernet
 
 from tests.support import databases
 from tests.support.factories import PLATFORM_TOKEN, TenantHandle, create_tenant
 from tests.support.http import Caller
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+# Tenants' secrets are encrypted at rest: the test app and every process it starts share one key.
+ENCRYPTION_KEYS = Fernet.generate_key().decode()
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +51,7 @@ def app(database_url):
             "FISSION_JOBS_MODE": "eager",
             "FISSION_PLATFORM_TOKEN": PLATFORM_TOKEN,
             "SECRET_KEY": "test-secret-key",
+            "FISSION_ENCRYPTION_KEYS": ENCRYPTION_KEYS,
             "STRIPE_SECRET_KEY": None,
             "STRIPE_WEBHOOK_SECRET": None,
             "STRIPE_API_BASE": None,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core import clock
 from core.api import Page
 from core.db import insert_ignoring_conflicts
-from core.errors import InvalidRequest, NotFound
+from core.errors import DomainError, InvalidRequest, NotFound
 from core.ids import new_id
 from core.pagination import paginate
 from core.tenancy import require_tenant_id
@@ -46,11 +47,30 @@ def list_rewards(session: Session, *, in_stock_only: bool, limit: int, starting_
 def exchange(session: Session, *, reward_id: str, customer_id: str, request_key: str | None = None) -> RewardExchange:
     """Spend a reward's points on its coupon, all or nothing: 409 reward_sold_out, reward_limit_reached or
     insufficient_points change nothing. A retry with the same request key returns the first exchange."""
-    if request_key is not None:
-        earlier = session.scalars(select(RewardExchange).where(
-            RewardExchange.customer_id == customer_id, RewardExchange.request_key == request_key)).one_or_none()
-        if earlier is not None:
-            return earlier
+    if request_key is None:
+        return _exchange(session, reward_id=reward_id, customer_id=customer_id, request_key=None)
+    earlier = _earlier(session, customer_id=customer_id, request_key=request_key)
+    if earlier is not None:
+        return earlier
+    # Two requests with one key may both get past that look (a retry racing the first attempt): the first to
+    # commit wins; the other waits behind its locks, then fails on the unique key (or finds the points
+    # gone). Its work is undone to the savepoint, and it answers with the exchange the first one made.
+    try:
+        with session.begin_nested():
+            return _exchange(session, reward_id=reward_id, customer_id=customer_id, request_key=request_key)
+    except (IntegrityError, DomainError):
+        earlier = _earlier(session, customer_id=customer_id, request_key=request_key)
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _earlier(session: Session, *, customer_id: str, request_key: str) -> RewardExchange | None:
+    return session.scalars(select(RewardExchange).where(
+        RewardExchange.customer_id == customer_id, RewardExchange.request_key == request_key)).one_or_none()
+
+
+def _exchange(session: Session, *, reward_id: str, customer_id: str, request_key: str | None) -> RewardExchange:
     reward = session.scalars(select(Reward).where(Reward.id == reward_id)).one_or_none()
     if reward is None:
         raise NotFound("No such reward")

@@ -33,7 +33,21 @@ class ProductUpdateSchema(Schema):
 class SkuUpdateSchema(Schema):
     name = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=100))
     price = ma.fields.Integer(strict=True, **_price)
-    stock = ma.fields.Integer(strict=True, **_stock)
+    stock = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=MAX_STOCK), metadata={
+        "description": "Set the stock. With expected_stock, only if the stock is still that (else 409 "
+                       "stock_changed); alone, it is set whatever checkouts reserved meanwhile."})
+    expected_stock = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=0, max=MAX_STOCK), metadata={
+        "description": "The stock as last read: `stock` applies only if it is still this (else 409 stock_changed)"})
+    stock_delta = ma.fields.Integer(strict=True, validate=ma.validate.Range(min=-MAX_STOCK, max=MAX_STOCK), metadata={
+        "description": "Add (or, negative, take away) units relative to the stock now, whatever checkouts "
+                       "reserved meanwhile; taking more than there is is 409 out_of_stock"})
+
+    @ma.validates_schema
+    def _one_way_to_change_stock(self, data, **_kwargs):
+        if "stock_delta" in data and "stock" in data:
+            raise ma.ValidationError("Send stock or stock_delta, not both.", "stock_delta")
+        if "expected_stock" in data and "stock" not in data:
+            raise ma.ValidationError("expected_stock goes with stock.", "expected_stock")
 
 
 class ProductListArgsSchema(PageArgsSchema):

@@ -10,7 +10,9 @@ from core.api import Page
 from core.errors import NotFound
 from core.ids import new_id
 from core.pagination import paginate
+from shop.catalog import stock as stock_levels
 from shop.catalog.models import Product, Sku
+from shop.catalog.schemas import MAX_STOCK
 
 
 def create_product(session: Session, *, title: str, skus: list[dict], description: str | None = None,
@@ -64,11 +66,21 @@ def update_product(session: Session, *, product_id: str, **changes) -> Product:
     return product
 
 
-def update_sku(session: Session, *, sku_id: str, **changes) -> Sku:
-    """Change a SKU's name, price or stock; a price change applies to orders placed from now on."""
+def update_sku(session: Session, *, sku_id: str, stock: int | None = None, stock_delta: int | None = None,
+               expected_stock: int | None = None, **changes) -> Sku:
+    """Change a SKU's name, price or stock; a price change applies to orders placed from now on.
+
+    Stock changes by `stock_delta` (relative: checkouts meanwhile keep their units), by `stock` with
+    `expected_stock` (only if the stock is still what the merchant saw: else 409 stock_changed), or by
+    `stock` alone (set as it is: the merchant's count wins over whatever happened meanwhile).
+    """
     sku = session.scalars(select(Sku).where(Sku.id == sku_id)).one_or_none()
     if sku is None:
         raise NotFound("No such SKU")
+    if stock_delta is not None:
+        stock_levels.adjust(session, sku_id=sku.id, delta=stock_delta, ceiling=MAX_STOCK)
+    elif stock is not None:
+        stock_levels.set_level(session, sku_id=sku.id, stock=stock, expected=expected_stock)
     for name, value in changes.items():
         setattr(sku, name, value)
     sku.updated_at = clock.now()

@@ -72,8 +72,11 @@ class SkuDetail(MethodView):
     @secret_key("admin")
     @admin.arguments(SkuUpdateSchema)
     @admin.response(200, SkuSchema)
+    @admin.alt_response(409, description="stock_changed: expected_stock is no longer the stock; out_of_stock: "
+                                         "stock_delta would take more than there is. Nothing changed.")
     def patch(self, changes, sku_id):
-        """Set a SKU's name, price or stock."""
+        """Change a SKU's name, price or stock: `stock_delta` (relative), `stock` with `expected_stock`
+        (conditional), or `stock` alone (set as it is)."""
         with unit_of_work() as session:
             return service.update_sku(session, sku_id=sku_id, **changes)
 

@@ -2,7 +2,7 @@ from flask.views import MethodView
 
 from core.api import Blueprint, PageArgsSchema, page_schema
 from core.db import unit_of_work
-from core.idempotency import idempotent
+from core.idempotency import idempotent, request_key
 from shop.orders.schemas import AdminOrderSchema, OrderListArgsSchema, RefundCreateSchema, RefundSchema, ShipSchema
 from shop.orders.service import lifecycle, queries, refunds
 from shop.payments import service as payments
@@ -68,7 +68,7 @@ class ConfirmOfflinePayment(MethodView):
 
 @blp.route("/<order_id>/refunds")
 class OrderRefunds(MethodView):
-    @idempotent
+    @idempotent(own_transactions=True)
     @secret_key("admin")
     @blp.arguments(RefundCreateSchema)
     @blp.response(201, RefundSchema)
@@ -76,10 +76,11 @@ class OrderRefunds(MethodView):
     def post(self, data, order_id):
         """Refund by `amount`, or by `lines` and quantities; no body refunds all that is left.
 
-        Units refunded before the order ships go back to stock. Honours `Idempotency-Key`.
+        Units refunded before the order ships go back to stock. Honours `Idempotency-Key`: a retry,
+        even after a crash, finds the refund the key asked for.
         """
         # Refunding owns its transactions: the provider is called between two commits.
-        return refunds.issue_refund(order_id=order_id, **data)
+        return refunds.issue_refund(order_id=order_id, request_key=request_key(), **data)
 
     @secret_key("admin", "finance", "staff")
     @blp.arguments(PageArgsSchema, location="query")

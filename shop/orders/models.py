@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKeyConstraint, Index, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, PublicId
@@ -26,6 +36,7 @@ class Order(TenantScoped, Base):
         CheckConstraint("total >= 0 AND refunded_total >= 0 AND refunded_total <= total", name="refunds_within_total"),
         Index("ix_orders_tenant_id_customer_id_id", "tenant_id", "customer_id", "id"),
         Index("ix_orders_tenant_id_status_id", "tenant_id", "status", "id"),
+        UniqueConstraint("tenant_id", "customer_id", "request_key"),
     )
 
     id: Mapped[str] = mapped_column(PublicId, primary_key=True)
@@ -50,6 +61,8 @@ class Order(TenantScoped, Base):
     cancelled_at: Mapped[datetime | None]
     after_sales_ends_at: Mapped[datetime | None]
     after_sales_closed_at: Mapped[datetime | None]
+    # The checkout's Idempotency-Key (core.idempotency.request_key): a retry after a crash finds this order.
+    request_key: Mapped[str | None] = mapped_column(String(64))
 
     lines: Mapped[list[OrderLine]] = relationship(order_by="OrderLine.position", lazy="selectin")
     # Every order has its payment row from checkout on: loaded in the same SELECT.
@@ -103,6 +116,7 @@ class Refund(TenantScoped, Base):
         CheckConstraint("amount >= 0", name="amount_not_negative"),
         CheckConstraint("status IN ('pending', 'succeeded', 'failed')", name="status_known"),
         Index("ix_refunds_tenant_id_order_id_id", "tenant_id", "order_id", "id"),
+        UniqueConstraint("tenant_id", "order_id", "request_key"),
     )
 
     id: Mapped[str] = mapped_column(PublicId, primary_key=True)
@@ -118,6 +132,8 @@ class Refund(TenantScoped, Base):
     failure_message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     settled_at: Mapped[datetime | None]
+    # The request's Idempotency-Key (core.idempotency.request_key): a retry after a crash finds this refund.
+    request_key: Mapped[str | None] = mapped_column(String(64))
 
     lines: Mapped[list[RefundLine]] = relationship(order_by="RefundLine.line_id", lazy="selectin")
 

@@ -140,7 +140,9 @@ class RefundSchema(Schema):
     order_id = ma.fields.String()
     amount = ma.fields.Integer()
     status = ma.fields.String(metadata={"description": "pending, succeeded or failed"})
-    kind = ma.fields.String(metadata={"description": "merchant, or paid_after_cancel (returned automatically)"})
+    kind = ma.fields.String(metadata={"description": "merchant; paid_after_cancel or amount_mismatch "
+                                            "(returned automatically: a payment for a cancelled order, or for "
+                                            "another amount than the order's)"})
     reason = ma.fields.String(allow_none=True)
     points_returned = ma.fields.Integer()
     lines = ma.fields.List(ma.fields.Nested(RefundLineSchema))

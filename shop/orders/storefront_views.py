@@ -2,7 +2,7 @@ from flask.views import MethodView
 
 from core.api import Blueprint, PageArgsSchema, page_schema
 from core.db import unit_of_work
-from core.idempotency import idempotent
+from core.idempotency import idempotent, request_key
 from shop.orders.schemas import OrderCreateSchema, OrderSchema, QuoteSchema
 from shop.orders.service import checkout, lifecycle, queries
 from shop.payments import service as payments
@@ -25,7 +25,7 @@ class OrderPreview(MethodView):
 
 @blp.route("")
 class Orders(MethodView):
-    @idempotent
+    @idempotent(own_transactions=True)
     @consumer
     @blp.arguments(OrderCreateSchema)
     @blp.response(201, OrderSchema)
@@ -37,10 +37,10 @@ class Orders(MethodView):
 
         With Stripe, `payment.client_secret` confirms the PaymentIntent; with the offline provider,
         `offline-payment` marks the order paid. Unpaid at `expires_at`, the order is cancelled.
-        Honours `Idempotency-Key`.
+        Honours `Idempotency-Key`: a retry, even after a crash, finds the order the key placed.
         """
         # Checkout owns its transactions: the provider is called between two commits.
-        return checkout.place_order(customer_id=current_customer_id(), **data)
+        return checkout.place_order(customer_id=current_customer_id(), request_key=request_key(), **data)
 
     @consumer
     @blp.arguments(PageArgsSchema, location="query")

@@ -36,6 +36,17 @@ class ProviderRefused(PaymentProviderError):
     """Stripe answered and refused."""
 
 
+class MalformedEvent(DomainError):
+    """A webhook whose signature holds but whose body is not a Stripe event we can read."""
+
+    status, reason = 400, "invalid_event"
+    message = "The event is signed, but it is not a Stripe event that can be read"
+
+
+class UnreadableIntent(ValueError):
+    """Stripe JSON that is not a PaymentIntent as we need it (missing or mistyped fields)."""
+
+
 @dataclass(frozen=True)
 class StripeCredentials:
     secret_key: str
@@ -95,14 +106,30 @@ def retrieve_refund(credentials: StripeCredentials, refund_id: str) -> RefundSta
 
 
 def verified_event(payload: bytes, signature: str, secret: str | None) -> dict | None:
-    """The event in `payload` if `signature` proves `secret` signed it (recently); else None."""
+    """The event in `payload` if `signature` proves `secret` signed it (recently); else None.
+
+    A signed payload that is not an event (`{id, type, data: {object: {…}}}`) is MalformedEvent.
+    """
     if not secret or not signature:
         return None
     try:
         stripe.WebhookSignature.verify_header(payload, signature, secret, stripe.Webhook.DEFAULT_TOLERANCE)
-        return json.loads(payload)
     except (stripe.SignatureVerificationError, ValueError):
         return None
+    return _event(payload)
+
+
+def _event(payload: bytes) -> dict:
+    try:
+        event = json.loads(payload)
+    except ValueError as error:
+        raise MalformedEvent() from error
+    data = event.get("data") if isinstance(event, dict) else None
+    target = data.get("object") if isinstance(data, dict) else None
+    if not (isinstance(target, dict) and isinstance(event.get("id"), str) and isinstance(event.get("type"), str)
+            and isinstance(target.get("metadata") or {}, dict)):
+        raise MalformedEvent()
+    return event
 
 
 def _client(credentials: StripeCredentials) -> stripe.StripeClient:
@@ -123,8 +150,19 @@ def _call(request):
 
 
 def intent_state(data: dict) -> IntentState:
-    """A PaymentIntent as we need it, from Stripe's JSON (an API answer or an event's `data.object`)."""
-    failure = (data.get("last_payment_error") or {}).get("message")
-    return IntentState(id=data["id"], status=data["status"], amount=data["amount"],
-                       currency=data["currency"].upper(), client_secret=data.get("client_secret"),
-                       metadata=dict(data.get("metadata") or {}), failure_message=failure)
+    """A PaymentIntent as we need it, from Stripe's JSON (an API answer or an event's `data.object`).
+
+    UnreadableIntent if a field we need is missing or of the wrong type.
+    """
+    try:
+        identity, status, currency = data["id"], data["status"], data["currency"]
+        if not all(isinstance(value, str) for value in (identity, status, currency)):
+            raise TypeError("id, status and currency are strings")
+        if isinstance(data["amount"], bool) or not isinstance(data["amount"], int | str):
+            raise TypeError("amount is an integer")
+        failure = (data.get("last_payment_error") or {}).get("message")
+        return IntentState(id=identity, status=status, amount=int(data["amount"]), currency=currency.upper(),
+                           client_secret=data.get("client_secret"), metadata=dict(data.get("metadata") or {}),
+                           failure_message=failure)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise UnreadableIntent(f"not a PaymentIntent we can read: {error}") from error

@@ -52,10 +52,32 @@ def record_intent_succeeded(session: Session, *, intent: gateway.IntentState) ->
         log.warning("succeeded PaymentIntent %s matches no payment of this tenant", intent.id)
         return
     if (intent.amount, intent.currency) != (payment.amount, payment.currency):
-        log.error("PaymentIntent %s is for %s %s, payment %s expects %s %s; not recorded", intent.id,
-                  intent.amount, intent.currency, payment.id, payment.amount, payment.currency)
+        refuse_mismatched(session, payment=payment, intent=intent)
         return
     record_success(session, payment=payment)
+
+
+def refuse_mismatched(session: Session, *, payment: Payment, intent: gateway.IntentState) -> None:
+    """An intent succeeded for another amount than its order's: refund it all, release the order, say why.
+
+    Once: the payment leaves `pending` by a guarded update (a second report of the intent finds it
+    `canceled` and does nothing). The order, if still awaiting payment, is cancelled
+    (`payment_amount_mismatch`: stock, coupon and points come back); the money goes back in full by a
+    refund of kind `amount_mismatch`, outside the order's own refunds (the order was never paid).
+    """
+    why = (f"PaymentIntent {intent.id} was paid {intent.amount} {intent.currency}, but the order costs "
+           f"{payment.amount} {payment.currency}; the payment is refunded in full and the order released")
+    refused = session.execute(
+        update(Payment).where(Payment.id == payment.id, Payment.status == "pending")
+        .values(status="canceled", canceled_at=clock.now(), failure_message=why)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if not refused:
+        log.info("PaymentIntent %s (amount mismatch) was already dealt with", intent.id)
+        return
+    log.error("amount mismatch on order %s: %s", payment.order_id, why)
+    lifecycle.cancel(session, order_id=payment.order_id, reason="payment_amount_mismatch")
+    refunds.refund_mismatched_payment(session, order_id=payment.order_id, amount=intent.amount, reason=why)
 
 
 def record_intent_failed(session: Session, *, intent: gateway.IntentState) -> None:
@@ -94,16 +116,24 @@ def pay_offline(session: Session, *, order_id: str, customer_id: str | None = No
     return paid
 
 
-def pending_stripe_payments(session: Session, *, limit: int) -> list[Payment]:
-    """Stripe payments of orders still awaiting payment, oldest first."""
+def pending_stripe_intent_ids(session: Session, *, limit: int) -> list[str]:
+    """The PaymentIntents of orders still awaiting payment, oldest first."""
     return list(session.scalars(
-        select(Payment)
+        select(Payment.intent_id)
         .join(Order)  # on the composite foreign key (tenant_id, order_id)
         .where(Payment.provider == "stripe", Payment.status == "pending", Payment.intent_id.is_not(None),
                Order.status == "pending_payment")
         .order_by(Payment.created_at)
         .limit(limit)
     ))
+
+
+def pending_intent_id(session: Session, *, order_id: str) -> str | None:
+    """The PaymentIntent of an order's Stripe payment, while that payment is still pending."""
+    return session.scalars(
+        select(Payment.intent_id).where(Payment.order_id == order_id, Payment.provider == "stripe",
+                                        Payment.status == "pending", Payment.intent_id.is_not(None))
+    ).one_or_none()
 
 
 def _mark_succeeded(session: Session, *, payment_id: str) -> bool:

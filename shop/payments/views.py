@@ -17,7 +17,8 @@ class ReceivedSchema(Schema):
 @blp.route("/stripe")
 class StripeWebhook(MethodView):
     @blp.response(200, ReceivedSchema)
-    @blp.alt_response(400, description="invalid_signature: the Stripe-Signature header does not match")
+    @blp.alt_response(400, description="invalid_signature: the Stripe-Signature header does not match; "
+                                       "invalid_event: signed, but not an event that can be read")
     def post(self):
         """Stripe events (`payment_intent.succeeded`, `payment_intent.payment_failed`), verified on the raw body.
 

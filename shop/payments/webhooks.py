@@ -50,10 +50,17 @@ def receive(session: Session, *, payload: bytes, signature: str) -> None:
 
 
 def _process(session: Session, event_type: str, target: dict) -> None:
+    if event_type not in ("payment_intent.succeeded", "payment_intent.payment_failed"):
+        return
+    try:
+        intent = gateway.intent_state(target)
+    except gateway.UnreadableIntent as error:
+        log.warning("Stripe event about %r cannot be read: %s", target.get("id"), error)
+        raise gateway.MalformedEvent() from error
     if event_type == "payment_intent.succeeded":
-        payments.record_intent_succeeded(session, intent=gateway.intent_state(target))
-    elif event_type == "payment_intent.payment_failed":
-        payments.record_intent_failed(session, intent=gateway.intent_state(target))
+        payments.record_intent_succeeded(session, intent=intent)
+    else:
+        payments.record_intent_failed(session, intent=intent)
 
 
 def _verify(session: Session, payload: bytes, signature: str) -> tuple[dict, str | None]:
@@ -78,6 +85,9 @@ def _unverified(payload: bytes) -> dict:
 
 
 def _tenant_named(event: dict) -> str | None:
-    target = (event.get("data") or {}).get("object") or {}
-    tenant_id = (target.get("metadata") or {}).get("tenant_id") if isinstance(target, dict) else None
+    # Also read from payloads not yet verified: nothing about their shape is assumed.
+    data = event.get("data") if isinstance(event, dict) else None
+    target = data.get("object") if isinstance(data, dict) else None
+    metadata = target.get("metadata") if isinstance(target, dict) else None
+    tenant_id = metadata.get("tenant_id") if isinstance(metadata, dict) else None
     return tenant_id if isinstance(tenant_id, str) else None

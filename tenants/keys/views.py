@@ -26,7 +26,10 @@ class ApiKeySchema(Schema):
 
 
 class ApiKeyCreatedSchema(ApiKeySchema):
-    key = ma.fields.String(metadata={"description": "The secret, shown only in this response"})
+    key = ma.fields.String(allow_none=True, metadata={
+        "description": "The secret, shown only in this response: a replay of the request (Idempotent-Replayed: "
+                       "true) returns null, since the secret is stored nowhere. Lost it? Revoke the key and create "
+                       "another."})
 
 
 ApiKeyPageSchema = page_schema(ApiKeySchema)
@@ -34,7 +37,7 @@ ApiKeyPageSchema = page_schema(ApiKeySchema)
 
 @blp.route("")
 class ApiKeys(MethodView):
-    @idempotent
+    @idempotent(conceal=("key",))  # the secret is never stored: a replay answers key: null
     @secret_key("admin")
     @blp.arguments(ApiKeyCreateSchema)
     @blp.response(201, ApiKeyCreatedSchema)

@@ -1,12 +1,19 @@
-"""Reading and merging a tenant's settings."""
+"""Reading and merging a tenant's settings.
+
+Secrets (fields marked `write_only`) are stored encrypted (core.crypto) and decrypted only when a
+section is read for use; a plaintext value stored before encryption existed still reads, and every
+write stores every secret of the document again under the newest key.
+"""
 
 from __future__ import annotations
 
 import copy
 
 import marshmallow as ma
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import crypto
 from core.errors import InvalidRequest
 from core.tenancy import require_tenant_id
 from tenants.platform.models import Tenant
@@ -27,12 +34,30 @@ def _stored(session: Session) -> dict:
     return copy.deepcopy(_tenant(session).settings or {})
 
 
+def _opened(name: str, stored: dict | None) -> dict:
+    """A stored section with its secrets decrypted."""
+    values = dict(stored or {})
+    for secret in sections()[name].write_only_fields():
+        if isinstance(values.get(secret), str):
+            values[secret] = crypto.box().decrypt(values[secret])
+    return values
+
+
+def _sealed(name: str, values: dict) -> dict:
+    """A section as stored: its secrets encrypted under the newest key."""
+    sealed = dict(values)
+    for secret in sections()[name].write_only_fields():
+        if isinstance(sealed.get(secret), str):
+            sealed[secret] = crypto.box().encrypt(sealed[secret])
+    return sealed
+
+
 def section(session: Session, name: str) -> dict:
-    """One section of the current tenant's settings with defaults filled in, secrets included."""
+    """One section of the current tenant's settings with defaults filled in, secrets included (decrypted)."""
     cache = session.info.setdefault("settings_sections", {})
     key = (require_tenant_id(), name)
     if key not in cache:
-        cache[key] = sections()[name].schema().load((_tenant(session).settings or {}).get(name) or {})
+        cache[key] = sections()[name].schema().load(_opened(name, (_tenant(session).settings or {}).get(name)))
     return copy.deepcopy(cache[key])
 
 
@@ -42,7 +67,7 @@ def get_all(session: Session) -> dict:
     result = {}
     for name, registered in sorted(sections().items()):
         schema = registered.schema()
-        values = schema.load(stored.get(name) or {})
+        values = schema.load(_opened(name, stored.get(name)))
         rendered = schema.dump(values)  # load_only secrets are left out
         for secret in registered.write_only_fields():
             rendered[f"{secret}_set"] = bool(values.get(secret))
@@ -66,22 +91,49 @@ def update(session: Session, *, patch: dict) -> dict:
     unknown = sorted(set(patch) - set(registered))
     if unknown:
         raise InvalidRequest("Unknown settings sections", errors={"json": {n: ["Unknown section."] for n in unknown}})
-    stored = _stored(session)
+    # Open every secret: what is written back is sealed again under the newest key (rotation on write).
+    document = {name: _opened(name, values) if name in registered else values
+                for name, values in _stored(session).items()}
     errors = {}
     for name, partial in patch.items():
         if not isinstance(partial, dict):
             errors[name] = ["Must be an object."]
             continue
-        candidate = _merge(stored.get(name) or {}, partial)
+        candidate = _merge(document.get(name) or {}, partial)
         try:
             registered[name].schema().load(candidate)
         except ma.ValidationError as error:
-            errors[name] = error.messages
+            errors[name] = error.messages  # messages only: marshmallow never echoes the value
             continue
-        stored[name] = candidate
+        document[name] = candidate
     if errors:
         raise InvalidRequest("Invalid settings", errors={"json": errors})
-    _tenant(session).settings = stored
+    _tenant(session).settings = {name: _sealed(name, values) if name in registered else values
+                                 for name, values in document.items()}
     session.info.pop("settings_sections", None)
     session.flush()
     return get_all(session)
+
+
+def rotate_secrets(session: Session, *, after_tenant_id: str | None = None, limit: int = 500) -> tuple[int, str | None]:
+    """Platform-wide: re-encrypt every tenant's stored secrets under the newest key (legacy plaintext included).
+
+    Works through tenants in id order, `limit` at a time; returns how many secrets it rewrote and the
+    last tenant id seen (None when done), so the caller commits batch by batch.
+    """
+    query = select(Tenant).order_by(Tenant.id).limit(limit).with_for_update()
+    if after_tenant_id is not None:
+        query = query.where(Tenant.id > after_tenant_id)
+    tenants = list(session.scalars(query))
+    rewritten = 0
+    for tenant in tenants:
+        document = copy.deepcopy(tenant.settings or {})
+        for name, registered in sections().items():
+            values = document.get(name)
+            for secret in registered.write_only_fields() if isinstance(values, dict) else ():
+                if isinstance(values.get(secret), str):
+                    values[secret] = crypto.box().rotate(values[secret])
+                    rewritten += 1
+        tenant.settings = document
+    session.flush()
+    return rewritten, tenants[-1].id if len(tenants) == limit else None

@@ -11,7 +11,7 @@ import pytest
 from redis import Redis
 
 from core import jobs
-from tests.conftest import REDIS_URL
+from tests.conftest import ENCRYPTION_KEYS, REDIS_URL
 from tests.support.factories import PLATFORM_TOKEN
 from tests.support.processes import LiveServer, Localstripe, WorkerProcess
 
@@ -47,6 +47,7 @@ def worker_env(database_url, rq_mode) -> dict:
         "FISSION_JOBS_MODE": "rq",
         "FISSION_PLATFORM_TOKEN": PLATFORM_TOKEN,
         "SECRET_KEY": "test-secret-key",
+        "FISSION_ENCRYPTION_KEYS": ENCRYPTION_KEYS,
         "LOG_LEVEL": "WARNING",
     }
 

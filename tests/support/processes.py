@@ -55,6 +55,36 @@ class LiveServer:
         self.server.shutdown()
 
 
+class GunicornServer:
+    """The app under gunicorn (production serving, gunicorn.conf.py) in a real subprocess: a process a test may kill."""
+
+    def __init__(self, env: dict, *, workers: int = 1):
+        self.port = free_port()
+        self.env = {**os.environ, **env, "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": str(workers)}
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> GunicornServer:
+        self.process = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn"))], cwd=ROOT, env=self.env,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wait_for_port(self.port, timeout=30)
+        return self
+
+    def stop(self) -> str:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                _, errors = self.process.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                _, errors = self.process.communicate()
+            return errors
+        return ""
+
+
 class WorkerProcess:
     """`flask --app app worker` in a real subprocess, against the test database and Redis."""
 
@@ -83,6 +113,36 @@ class WorkerProcess:
                 output, _ = self.process.communicate()
             return output
         return ""
+
+
+class RedisServer:
+    """A Redis of the test's own on a free port, keeping nothing on disk: `restart()` brings it back empty."""
+
+    def __init__(self, workdir: str):
+        self.port = free_port()
+        self.workdir = workdir
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", self.workdir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+    def restart(self) -> None:
+        """As after a crash or a restart without persistence: everything it held is gone."""
+        self.stop()
+        self.start()
 
 
 class Localstripe:

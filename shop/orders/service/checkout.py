@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import clock, events, jobs
+from core import clock, events, faults, jobs
 from core.db import unit_of_work
 from core.errors import InvalidRequest
 from core.ids import new_id
@@ -38,16 +38,23 @@ def preview(session: Session, *, customer_id: str, lines: list[dict], coupon_id:
     return {"currency": _tenant(session).currency, **asdict(quote)}
 
 
-def place_order(*, customer_id: str, lines: list[dict], coupon_id: str | None = None, points: int = 0) -> Order:
+def place_order(*, customer_id: str, lines: list[dict], coupon_id: str | None = None, points: int = 0,
+                request_key: str | None = None) -> Order:
     """Check out: a pending order whose stock, coupon and points are held, with its payment opened.
 
     Owns its transactions: the order and everything it holds commit first; the PaymentIntent is
     created after that commit, so no row lock is held across the call to Stripe; if Stripe fails,
     a compensating transaction cancels the order, which releases everything, and the caller gets 502.
+    `request_key` (the Idempotency-Key) is the order's natural key: a retry after a crash finds the
+    order the first attempt committed and carries on from there (the intent's own key is the order's).
     """
     with unit_of_work() as session:
-        order, credentials = _create_order(session, customer_id=customer_id, lines=lines, coupon_id=coupon_id,
-                                           points=points)
+        order = _placed_earlier(session, customer_id=customer_id, request_key=request_key)
+        if order is None:
+            order = _create_order(session, customer_id=customer_id, lines=lines, coupon_id=coupon_id, points=points,
+                                  request_key=request_key)
+            faults.reached("checkout.order_committed")  # (in tests: die right after this commit)
+        credentials = config.stripe_credentials(session) if _awaits_intent(order) else None
     if credentials is None:
         return order
     try:
@@ -56,15 +63,29 @@ def place_order(*, customer_id: str, lines: list[dict], coupon_id: str | None = 
                                        idempotency_key=f"order:{order.id}:intent")
     except gateway.PaymentProviderError as error:
         with unit_of_work() as session:
-            lifecycle.cancel(session, order_id=order.id, reason="payment_provider_error")
+            cancelled = lifecycle.cancel(session, order_id=order.id, reason="payment_provider_error")
+            if cancelled is not None:
+                cancelled.request_key = None  # the 502 said nothing is held: a retry with the key checks out anew
         raise gateway.PaymentProviderError(f"{error.message}. The order was cancelled; nothing is held.") from error
     with unit_of_work() as session:
         payments.attach_intent(session, order_id=order.id, intent=intent)
         return get_order(session, order_id=order.id)
 
 
+def _placed_earlier(session: Session, *, customer_id: str, request_key: str | None) -> Order | None:
+    if request_key is None:
+        return None
+    return session.scalars(
+        select(Order).where(Order.customer_id == customer_id, Order.request_key == request_key)
+    ).one_or_none()
+
+
+def _awaits_intent(order: Order) -> bool:
+    return order.payment.provider == "stripe" and order.payment.intent_id is None and order.status == "pending_payment"
+
+
 def _create_order(session: Session, *, customer_id: str, lines: list[dict], coupon_id: str | None,
-                  points: int) -> tuple[Order, gateway.StripeCredentials | None]:
+                  points: int, request_key: str | None) -> Order:
     # Held for the whole transaction: the settings reads below then find it in the session, not the database.
     tenant = _tenant(session)
     skus = _skus_for(session, lines)
@@ -80,7 +101,7 @@ def _create_order(session: Session, *, customer_id: str, lines: list[dict], coup
         id=new_id("ord"), customer_id=customer_id, status="pending_payment", currency=currency,
         subtotal=quote.subtotal, discount_total=quote.discount_total, points_used=quote.points_used,
         points_deduction=quote.points_deduction, total=quote.total, refunded_total=0, coupon_id=quote.coupon_id,
-        created_at=now, expires_at=now + timeout,
+        created_at=now, expires_at=now + timeout, request_key=request_key,
     )
     order.lines = [
         OrderLine(id=new_id("line"), position=position, product_id=priced.product_id, sku_id=priced.sku_id,
@@ -101,7 +122,7 @@ def _create_order(session: Session, *, customer_id: str, lines: list[dict], coup
     jobs.enqueue(session, "shop.expire_unpaid_order", key=f"order:{order.id}:expire", run_at=order.expires_at,
                  order_id=order.id)
     events.publish(session, events.OrderPlaced(**lifecycle.identity(order), amount=order.total))
-    return order, credentials if provider == "stripe" else None
+    return order
 
 
 def _quote(session: Session, *, customer_id: str, lines: list[dict], skus: dict, coupon_id: str | None,

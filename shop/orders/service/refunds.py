@@ -17,7 +17,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core import clock, events, jobs
+from core import clock, events, faults, jobs
 from core.db import unit_of_work
 from core.errors import InvalidState, NotFound
 from core.ids import new_id
@@ -35,32 +35,40 @@ SAFETY_NET_DELAY = timedelta(minutes=2)
 
 
 def issue_refund(*, order_id: str, amount: int | None = None, lines: list[dict] | None = None,
-                 reason: str | None = None) -> Refund:
+                 reason: str | None = None, request_key: str | None = None) -> Refund:
     """Refund part or all of a paid order and return the refund as it stands.
 
     Owns its transactions (like checkout): the promise commits before the provider is called, so no
     row lock is held across the HTTP call; the provider's answer is recorded in a second one.
+    `request_key` (the Idempotency-Key) is the refund's natural key: a retry finds the first refund.
     """
     with unit_of_work() as session:
-        refund = request_refund(session, order_id=order_id, amount=amount, lines=lines, reason=reason)
+        refund = request_refund(session, order_id=order_id, amount=amount, lines=lines, reason=reason,
+                                request_key=request_key)
+    faults.reached("refund.requested")
     if refund.status != "pending":
         return refund
     return submit(refund_id=refund.id)
 
 
 def request_refund(session: Session, *, order_id: str, amount: int | None = None, lines: list[dict] | None = None,
-                   reason: str | None = None) -> Refund:
+                   reason: str | None = None, request_key: str | None = None) -> Refund:
     """Promise a refund within what is left; offline payments (and zero amounts) settle at once."""
     order = _locked_order(session, order_id)
     if order is None:
         raise NotFound("No such order")
+    if request_key is not None:  # under the order's lock: a retry of this request finds its refund
+        earlier = session.scalars(
+            select(Refund).where(Refund.order_id == order_id, Refund.request_key == request_key)).one_or_none()
+        if earlier is not None:
+            return earlier
     if order.status not in REFUNDABLE:
         raise InvalidState(f"Only a paid order can be refunded; this order is {order.status}")
     if order.after_sales_closed_at is not None:
         raise InvalidState("The after-sales window of this order has closed")
     quantities = [(line["line_id"], line["quantity"]) for line in lines] if lines is not None else None
     plan = rules.plan_refund([_state(line) for line in order.lines], amount=amount, quantities=quantities)
-    refund = _promise(session, order, plan, kind="merchant", reason=reason)
+    refund = _promise(session, order, plan, kind="merchant", reason=reason, request_key=request_key)
     if refund.provider == "offline" or refund.amount == 0:
         _succeed(session, order, refund)
     else:
@@ -79,6 +87,22 @@ def refund_payment_after_cancel(session: Session, *, order_id: str) -> Refund:
     return refund
 
 
+def refund_mismatched_payment(session: Session, *, order_id: str, amount: int, reason: str) -> Refund:
+    """A payment for another amount than the order's: give back all of it (in the intent's own money).
+
+    Not one of the order's refunds: the order was never paid in our books, so neither its lines nor its
+    `refunded_total` move; the refund row records the money going back and why.
+    """
+    order = _locked_order(session, order_id)
+    refund = Refund(id=new_id("rfd"), order_id=order.id, kind="amount_mismatch", amount=amount, points_returned=0,
+                    status="pending", reason=reason[:500], restock=False, provider=order.payment.provider,
+                    created_at=clock.now())
+    session.add(refund)
+    session.flush()
+    jobs.enqueue(session, "shop.submit_refund", key=f"refund:{refund.id}:submit", refund_id=refund.id)
+    return refund
+
+
 class RefundStillPending(Exception):
     """The provider has not finished yet: the job retries later (the outbox backs off)."""
 
@@ -93,33 +117,31 @@ class _ProviderRequest:
 
 
 def submit(*, refund_id: str) -> Refund:
-    """Ask the provider for a pending refund and record its answer (each step its own transaction).
+    """Ask the provider for a pending refund and record its answer; return the refund as it stands.
 
     If Stripe cannot be reached the refund stays pending; the submit job asks again later.
     """
     try:
-        with unit_of_work() as session:
-            request = _provider_request(session, refund_id)
-        if request is not None:
-            answer = _ask_provider(request)
-            with unit_of_work() as session:
-                record_answer(session, refund_id=refund_id, answer=answer)
+        submit_or_retry(refund_id=refund_id)
     except gateway.ProviderUnreachable as error:
         log.warning("refund %s stays pending: %s", refund_id, error.message)
+    except RefundStillPending:
+        pass  # the submit job asks again
     with unit_of_work() as session:
         return session.scalars(select(Refund).where(Refund.id == refund_id)).one()
 
 
-def submit_in(session: Session, *, refund_id: str) -> None:
-    """Job body: ask the provider for a pending refund and record its answer in this transaction.
-
-    Raises ProviderUnreachable or RefundStillPending, so that the job is retried with backoff.
+def submit_or_retry(*, refund_id: str) -> None:
+    """Ask the provider for a pending refund and record its answer, each step in its own transaction, so
+    no transaction is open during the call. Raises ProviderUnreachable or RefundStillPending to be retried.
     """
-    request = _provider_request(session, refund_id)
+    with unit_of_work() as session:
+        request = _provider_request(session, refund_id)
     if request is None:
         return
     answer = _ask_provider(request)
-    record_answer(session, refund_id=refund_id, answer=answer)
+    with unit_of_work() as session:
+        record_answer(session, refund_id=refund_id, answer=answer)  # settles once, under the order's lock
     if isinstance(answer, gateway.RefundState) and answer.status == "pending":
         raise RefundStillPending(f"refund {refund_id} is still pending at Stripe")
 
@@ -178,7 +200,7 @@ def _state(line: OrderLine) -> rules.LineState:
 
 
 def _promise(session: Session, order: Order, plan: list[rules.LineRefund], *, kind: str,
-             reason: str | None) -> Refund:
+             reason: str | None, request_key: str | None = None) -> Refund:
     lines = {line.id: line for line in order.lines}
     for part in plan:
         line = lines[part.line_id]
@@ -190,7 +212,7 @@ def _promise(session: Session, order: Order, plan: list[rules.LineRefund], *, ki
     refund = Refund(id=new_id("rfd"), order_id=order.id, kind=kind, amount=amount,
                     points_returned=sum(part.points_returned for part in plan), status="pending", reason=reason,
                     restock=order.shipped_at is None and kind == "merchant", provider=order.payment.provider,
-                    created_at=clock.now())
+                    created_at=clock.now(), request_key=request_key)
     refund.lines = [RefundLine(line_id=part.line_id, quantity=part.quantity, amount=part.amount,
                                points_returned=part.points_returned) for part in plan]
     session.add(refund)
@@ -219,6 +241,10 @@ def _succeed(session: Session, order: Order, refund: Refund) -> None:
 def _fail(session: Session, order: Order, refund: Refund, message: str) -> None:
     """The provider refused: record why and give back what the refund had promised."""
     refund.status, refund.settled_at, refund.failure_message = "failed", clock.now(), message[:2000]
+    if refund.kind == "amount_mismatch":
+        log.error("refund %s of a mismatched payment failed (%s): the money must go back by hand", refund.id, message)
+        session.flush()
+        return  # it promised nothing of the order's lines
     lines = {line.id: line for line in order.lines}
     for part in refund.lines:
         line = lines[part.line_id]

@@ -1,4 +1,11 @@
+import logging
 import threading
+
+from sqlalchemy import select
+
+from core.db import Base, unit_of_work
+from core.tenancy import all_tenants
+from tests.support.http import Caller
 
 KEY_BODY = {"role": "staff", "name": "till"}
 
@@ -13,7 +20,7 @@ def test_a_replay_returns_the_first_response(tenant):
     replay = create_key(tenant, "key-1")
 
     assert first.status_code == replay.status_code == 201
-    assert replay.get_json() == first.get_json()
+    assert replay.get_json() == {**first.get_json(), "key": None}  # the secret is shown once (below)
     assert replay.headers["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first.headers
     assert len(tenant.admin.get("/v1/admin/api-keys", expect=200).get_json()["data"]) == 2  # initial admin + one
@@ -69,3 +76,25 @@ def test_two_concurrent_requests_with_one_key_create_once(app, tenant):
     assert len({r.get_json()["id"] for r in responses}) == 1
     assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in responses) == 5
     assert len(tenant.admin.get("/v1/admin/api-keys", expect=200).get_json()["data"]) == 2
+
+
+def every_stored_value() -> str:
+    """Every row of every table, as text."""
+    with unit_of_work() as session, all_tenants():
+        return "\n".join(str(tuple(row)) for table in Base.metadata.sorted_tables
+                         for row in session.execute(select(table)))
+
+
+def test_an_api_key_secret_exists_in_plain_text_only_in_the_response_that_creates_it(tenant, caplog):
+    caplog.set_level(logging.DEBUG)
+
+    created = create_key(tenant, "secret-once")
+    replay = create_key(tenant, "secret-once")
+
+    secret = created.get_json()["key"]
+    assert secret.startswith("sk_")
+    assert replay.status_code == 201 and replay.get_json()["key"] is None
+    assert replay.get_json()["id"] == created.get_json()["id"]
+    assert secret not in every_stored_value()
+    assert secret not in caplog.text
+    Caller(tenant.client, secret).get("/v1/admin/settings", expect=200)  # and it works

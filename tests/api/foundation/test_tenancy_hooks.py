@@ -1,12 +1,15 @@
+from pathlib import Path
+
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 
 from core import clock
-from core.db import unit_of_work
-from core.errors import TenantScopeMissing
+from core.db import insert_ignoring_conflicts, unit_of_work
+from core.errors import TenantScopeMissing, TenantScopeViolation
 from core.ids import new_id
 from core.tenancy import all_tenants, tenant_scope
 from tenants.customers.models import Customer
+from tenants.platform.models import Tenant
 
 
 def add_customer(tenant_id, openid):
@@ -90,3 +93,180 @@ def test_statements_that_select_no_entity_are_scoped_too(tenant, other_tenant, s
 def test_an_entityless_statement_with_no_tenant_fails_loudly():
     with pytest.raises(TenantScopeMissing), unit_of_work() as session:
         session.scalar(select(func.count()).select_from(Customer))
+
+
+# Core statements, text() and inserts: the hook is the one place for them too.
+
+CUSTOMERS = Customer.__table__
+
+
+def nicknames(tenant_id, openid):
+    with unit_of_work() as session, tenant_scope(tenant_id):
+        return session.scalars(select(Customer.nickname).where(Customer.openid == openid)).all()
+
+
+UNPINNED = {
+    "select": lambda: select(CUSTOMERS.c.id).where(CUSTOMERS.c.openid == "core"),
+    "count": lambda: select(func.count()).select_from(CUSTOMERS),
+    "update": lambda: update(CUSTOMERS).where(CUSTOMERS.c.openid == "core").values(nickname="changed"),
+    "delete": lambda: delete(CUSTOMERS).where(CUSTOMERS.c.openid == "core"),
+    "subquery_in_orm": lambda: select(Customer.id).where(
+        Customer.openid.in_(select(CUSTOMERS.c.openid).where(CUSTOMERS.c.nickname == "x").scalar_subquery())),
+    "exists": lambda: select(select(CUSTOMERS.c.id).exists()),
+    "join": lambda: select(CUSTOMERS.c.id).join_from(
+        CUSTOMERS, Tenant.__table__, Tenant.__table__.c.id == CUSTOMERS.c.tenant_id),
+    "alias": lambda: select(CUSTOMERS.alias("c").c.id),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(UNPINNED))
+def test_a_core_statement_that_does_not_pin_the_tenant_is_refused(tenant, other_tenant, shape):
+    theirs = add_customer(other_tenant.id, "core")
+
+    with pytest.raises(TenantScopeViolation), unit_of_work() as session, tenant_scope(tenant.id):
+        session.execute(UNPINNED[shape]())
+
+    assert nicknames(other_tenant.id, "core") == [None] and theirs.id
+
+
+def test_a_core_statement_pinned_to_another_tenant_is_refused(tenant, other_tenant):
+    add_customer(other_tenant.id, "pinned-elsewhere")
+
+    with pytest.raises(TenantScopeViolation), unit_of_work() as session, tenant_scope(tenant.id):
+        session.execute(update(CUSTOMERS).where(CUSTOMERS.c.tenant_id == other_tenant.id).values(nickname="x"))
+
+    assert nicknames(other_tenant.id, "pinned-elsewhere") == [None]
+
+
+def test_a_core_statement_pinned_to_the_current_tenant_runs(tenant, other_tenant):
+    mine = add_customer(tenant.id, "pinned")
+    add_customer(other_tenant.id, "pinned")
+    pinned = CUSTOMERS.c.tenant_id == tenant.id
+
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        seen = session.scalars(select(CUSTOMERS.c.id).where(pinned, CUSTOMERS.c.openid == "pinned")).all()
+        session.execute(update(CUSTOMERS).where(pinned, CUSTOMERS.c.openid == "pinned").values(nickname="changed"))
+
+    assert seen == [mine.id]
+    assert nicknames(tenant.id, "pinned") == ["changed"]
+    assert nicknames(other_tenant.id, "pinned") == [None]
+
+
+def test_an_update_from_a_pinned_subquery_runs_like_the_set_based_jobs(tenant, other_tenant):
+    add_customer(tenant.id, "batch")
+    add_customer(other_tenant.id, "batch")
+    batch = select(CUSTOMERS.c.tenant_id, CUSTOMERS.c.id).where(
+        CUSTOMERS.c.tenant_id == tenant.id, CUSTOMERS.c.openid == "batch").subquery("batch")
+
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        session.execute(update(CUSTOMERS).where(CUSTOMERS.c.tenant_id == batch.c.tenant_id,
+                                                CUSTOMERS.c.id == batch.c.id).values(nickname="batched"))
+
+    assert nicknames(tenant.id, "batch") == ["batched"]
+    assert nicknames(other_tenant.id, "batch") == [None]
+
+
+def test_text_on_a_tenant_table_must_bind_the_current_tenant(tenant, other_tenant):
+    add_customer(tenant.id, "text-sql")
+    add_customer(other_tenant.id, "text-sql")
+
+    with pytest.raises(TenantScopeViolation), unit_of_work() as session, tenant_scope(tenant.id):
+        session.execute(text("UPDATE customers SET nickname = 'everyone' WHERE openid = 'text-sql'"))
+    with pytest.raises(TenantScopeViolation), unit_of_work() as session, tenant_scope(tenant.id):
+        session.execute(text("UPDATE customers SET nickname = 'theirs' WHERE tenant_id = :tenant_id"),
+                        {"tenant_id": other_tenant.id})
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        session.execute(text("UPDATE customers SET nickname = 'mine' WHERE tenant_id = :tenant_id "
+                             "AND openid = 'text-sql'"), {"tenant_id": tenant.id})
+
+    assert nicknames(tenant.id, "text-sql") == ["mine"]
+    assert nicknames(other_tenant.id, "text-sql") == [None]
+
+
+def test_text_on_a_tenant_table_with_no_tenant_fails_loudly():
+    with pytest.raises(TenantScopeMissing), unit_of_work() as session:
+        session.execute(text("SELECT count(*) FROM customers"))
+
+
+def test_text_on_platform_tables_is_not_the_hooks_business(tenant):
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        assert session.scalar(text("SELECT count(*) FROM tenants WHERE id = :id"), {"id": tenant.id}) == 1
+
+
+def customer_row(tenant_id, openid):
+    return {"tenant_id": tenant_id, "id": new_id("cus"), "openid": openid, "provider": "dev",
+            "invite_code": new_id("inv")[-8:], "created_at": clock.now()}
+
+
+@pytest.mark.parametrize("shape", ["values", "multi_values", "executemany", "orm_bulk", "on_conflict"])
+def test_an_insert_naming_another_tenant_is_refused(tenant, other_tenant, shape):
+    row = customer_row(other_tenant.id, f"smuggled-{shape}")
+
+    with pytest.raises(TenantScopeViolation), unit_of_work() as session, tenant_scope(tenant.id):
+        if shape == "values":
+            session.execute(insert(CUSTOMERS).values(**row))
+        elif shape == "multi_values":
+            session.execute(insert(CUSTOMERS).values([customer_row(tenant.id, "fine"), row]))
+        elif shape == "executemany":
+            session.execute(insert(CUSTOMERS), [customer_row(tenant.id, "fine"), row])
+        elif shape == "orm_bulk":
+            session.execute(insert(Customer), [row])
+        else:
+            insert_ignoring_conflicts(session, CUSTOMERS, row, index_elements=["tenant_id", "id"])
+
+    with unit_of_work() as session, all_tenants():
+        assert session.scalar(select(func.count()).select_from(Customer).where(Customer.openid == row["openid"])) == 0
+
+
+def test_an_insert_naming_the_current_tenant_runs(tenant):
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        session.execute(insert(CUSTOMERS), [customer_row(tenant.id, "core-insert")])
+        insert_ignoring_conflicts(session, CUSTOMERS, customer_row(tenant.id, "core-insert-2"),
+                                  index_elements=["tenant_id", "id"])
+
+    assert nicknames(tenant.id, "core-insert") == nicknames(tenant.id, "core-insert-2") == [None]
+
+
+def test_a_core_insert_with_no_tenant_set_fails_loudly(tenant):
+    with pytest.raises(TenantScopeMissing), unit_of_work() as session:
+        session.execute(insert(CUSTOMERS).values(**customer_row(tenant.id, "unscoped-insert")))
+
+
+def copy_of(*conditions):
+    return insert(CUSTOMERS).from_select(
+        ["tenant_id", "id", "openid", "provider", "invite_code", "created_at"],
+        select(CUSTOMERS.c.tenant_id, func.concat(CUSTOMERS.c.id, "x"), func.concat(CUSTOMERS.c.openid, "-copy"),
+               CUSTOMERS.c.provider, func.concat(CUSTOMERS.c.invite_code, "x"), CUSTOMERS.c.created_at)
+        .where(CUSTOMERS.c.openid == "copied", *conditions))
+
+
+def test_an_insert_from_a_select_must_pin_the_select_to_the_current_tenant(tenant, other_tenant):
+    add_customer(tenant.id, "copied")
+    add_customer(other_tenant.id, "copied")
+
+    with pytest.raises(TenantScopeViolation), unit_of_work() as session, tenant_scope(tenant.id):
+        session.execute(copy_of())
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        session.execute(copy_of(CUSTOMERS.c.tenant_id == tenant.id))
+
+    assert nicknames(tenant.id, "copied-copy") == [None]
+    assert nicknames(other_tenant.id, "copied-copy") == []
+
+
+def test_an_update_may_not_move_a_row_to_another_tenant(tenant, other_tenant):
+    add_customer(tenant.id, "moved")
+
+    with pytest.raises(TenantScopeViolation), unit_of_work() as session, tenant_scope(tenant.id):
+        session.execute(update(CUSTOMERS).where(CUSTOMERS.c.openid == "moved").values(tenant_id=other_tenant.id))
+
+    assert len(nicknames(tenant.id, "moved")) == 1
+
+
+def test_domain_code_never_reaches_past_the_session():
+    # A raw connection (session.connection(), exec_driver_sql) would skip the hook: no domain code uses one.
+    root = Path(__file__).resolve().parents[3]
+    offenders = [str(path.relative_to(root)) for package in ("tenants", "loyalty", "shop")
+                 for path in (root / package).rglob("*.py")
+                 if ".connection()" in path.read_text() or "exec_driver_sql" in path.read_text()]
+
+    assert offenders == []

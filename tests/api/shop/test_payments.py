@@ -5,6 +5,8 @@ import hmac
 import json
 import time
 
+import pytest
+
 from tests.api.shop.builders import create_product, place_order, sku_id, stock_of
 
 UNREACHABLE = "http://127.0.0.1:9"  # the discard port: nothing listens, connections are refused
@@ -35,6 +37,24 @@ def test_when_stripe_fails_at_checkout_the_order_is_cancelled_and_nothing_is_hel
     assert stock_of(tenant, tea) == 10
     [order] = tenant.admin.get("/v1/admin/orders", expect=200).get_json()["data"]
     assert (order["status"], order["cancel_reason"]) == ("cancelled", "payment_provider_error")
+
+
+def test_a_retry_with_the_same_key_after_a_stripe_failure_checks_out_anew(app, tenant, monkeypatch):
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", UNREACHABLE)
+    tenant.settings({"payments": {"stripe_secret_key": "sk_test_unreachable"}})
+    tea = create_product(tenant)
+    shopper = tenant.consumer()
+    retry = {"Idempotency-Key": "checkout-after-502"}
+    body = {"lines": [{"sku_id": sku_id(tea), "quantity": 3}]}
+
+    first = shopper.post("/v1/storefront/orders", body, headers=retry, expect=502)
+    monkeypatch.setitem(app.config, "STRIPE_API_BASE", None)
+    tenant.settings({"payments": {"stripe_secret_key": None}})  # Stripe gone: the retry is paid offline
+    second = shopper.post("/v1/storefront/orders", body, headers=retry, expect=201).get_json()
+
+    assert first.get_json()["reason"] == "payment_provider_error"
+    assert second["status"] == "pending_payment" and second["payment"]["provider"] == "offline"
+    assert stock_of(tenant, tea) == 7
 
 
 def test_the_environments_stripe_key_serves_tenants_without_their_own(app, tenant, monkeypatch):
@@ -106,6 +126,53 @@ def test_the_environments_webhook_secret_verifies_events_of_any_tenant(app, clie
     nobodys = client.post("/v1/webhooks/stripe", data=payload, headers=headers)
 
     assert (ours.status_code, nobodys.status_code) == (200, 200)
+
+
+def signed_bytes(secret: str, payload: bytes) -> dict:
+    timestamp = int(time.time())
+    signature = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
+    return {"Stripe-Signature": f"t={timestamp},v1={signature}", "Content-Type": "application/json"}
+
+
+def intent_event(tenant_id: str, **changes) -> dict:
+    event = succeeded_event(tenant_id)
+    event["data"]["object"].update(changes)
+    return event
+
+
+MALFORMED = {
+    "not_json": lambda tenant_id: b"{not json",
+    "a_list": lambda tenant_id: b"[]",
+    "no_type": lambda tenant_id: json.dumps({"id": "evt_1", "data": {"object": {}}}).encode(),
+    "numeric_id": lambda tenant_id: json.dumps({**succeeded_event(tenant_id), "id": 42}).encode(),
+    "object_not_a_dict": lambda tenant_id: json.dumps(
+        {"id": "evt_1", "type": "payment_intent.succeeded", "data": {"object": "pi_1"}}).encode(),
+    "no_data": lambda tenant_id: json.dumps({"id": "evt_1", "type": "payment_intent.succeeded"}).encode(),
+    "intent_without_amount": lambda tenant_id: json.dumps(intent_event(tenant_id, amount=None)).encode(),
+    "amount_not_a_number": lambda tenant_id: json.dumps(intent_event(tenant_id, amount="lots")).encode(),
+    "currency_not_a_string": lambda tenant_id: json.dumps(intent_event(tenant_id, currency=5)).encode(),
+    "metadata_not_a_dict": lambda tenant_id: json.dumps(intent_event(tenant_id, metadata="x")).encode(),
+    "intent_without_id": lambda tenant_id: json.dumps(intent_event(tenant_id, id=None)).encode(),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(MALFORMED))
+def test_a_signed_but_malformed_event_is_a_400_not_a_500(app, client, tenant, monkeypatch, shape):
+    monkeypatch.setitem(app.config, "STRIPE_WEBHOOK_SECRET", "whsec_environment")
+    payload = MALFORMED[shape](tenant.id)
+
+    response = client.post("/v1/webhooks/stripe", data=payload, headers=signed_bytes("whsec_environment", payload))
+
+    assert (response.status_code, response.get_json()["reason"]) == (400, "invalid_event")
+
+
+def test_a_malformed_event_signed_with_a_tenants_secret_is_a_400_too(client, tenant):
+    tenant.settings({"payments": {"stripe_webhook_secret": "whsec_tenant"}})
+    payload = json.dumps(intent_event(tenant.id, amount="lots")).encode()
+
+    response = client.post("/v1/webhooks/stripe", data=payload, headers=signed_bytes("whsec_tenant", payload))
+
+    assert (response.status_code, response.get_json()["reason"]) == (400, "invalid_event")
 
 
 def test_a_consumer_may_confirm_her_own_offline_payment_only_where_the_tenant_allows_it(tenant):

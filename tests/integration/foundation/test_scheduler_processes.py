@@ -43,7 +43,7 @@ def jobs_of_the_slot() -> dict[str, list[str]]:
     """Tenant ids of the intents written for the travelled slot, per periodic task."""
     by_task = {}
     with unit_of_work() as session:
-        for spec in jobs._periodic.values():
+        for spec in jobs.periodic_specs():
             seconds = spec.every.total_seconds()
             prefix = f"{spec.name}:"
             rows = session.scalars(select(OutboxJob).where(OutboxJob.id.startswith(prefix))).all()
@@ -60,7 +60,7 @@ def test_schedulers_in_several_processes_write_each_tenants_job_once_per_slot(pl
     written = run_schedulers_together(worker_env)
 
     by_task = jobs_of_the_slot()
-    assert set(by_task) == {spec.name for spec in jobs._periodic.values()} and by_task
+    assert set(by_task) == {spec.name for spec in jobs.periodic_specs()} and by_task
     for name, tenant_ids in by_task.items():
         assert tenant_ids.count(tenant.id) == 1, name
         assert other_tenant.id not in tenant_ids, name

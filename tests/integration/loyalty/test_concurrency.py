@@ -14,6 +14,8 @@ from core.tenancy import tenant_scope
 from loyalty import checkout
 from loyalty.coupons.models import Coupon
 from loyalty.points.models import PointsEntry, PointsHold, PointsLot
+from loyalty.rewards import service as rewards
+from loyalty.rewards.models import RewardExchange
 from tests.api.loyalty.coupons import TEMPLATES, claim, create_template
 from tests.api.loyalty.orders import paid_order, refund
 from tests.api.loyalty.points import give_points, points_of
@@ -156,3 +158,41 @@ def test_spending_and_a_refund_clawback_at_once_keep_the_ledger_whole(tenant):
     summary = points_of(shopper)
     assert ledger == left - summary["debt"]
     assert summary["balance"] + summary["held"] - summary["debt"] == 100
+
+
+@pytest.mark.parametrize("points", [50, 100])  # enough for one exchange, or for two
+def test_two_exchanges_with_one_request_key_at_once_spend_once_and_both_return_it(tenant, points):
+    # The Idempotency-Key's lock serialises such twins for 60 s; past that (or called as a service) they race.
+    template = create_template(tenant, claimable=False)
+    reward = tenant.admin.post("/v1/admin/rewards", {"name": "r", "points_cost": 30,
+                                                     "coupon_template_id": template["id"]}, expect=201).get_json()
+    shopper = tenant.consumer()
+    give_points(tenant, shopper, points)
+    first_exchanged, first_may_commit = threading.Event(), threading.Event()
+    results = {}
+
+    def exchange(name, hold_open):
+        try:
+            with unit_of_work() as session, tenant_scope(tenant.id):
+                results[name] = rewards.exchange(session, reward_id=reward["id"], customer_id=shopper.customer_id,
+                                                 request_key="twin-key").id
+                if hold_open:
+                    first_exchanged.set()
+                    first_may_commit.wait(timeout=30)
+        except Exception as error:  # the second used to end in a unique-key violation, a 500 over HTTP
+            results[name] = error
+
+    first = threading.Thread(target=exchange, args=("first", True))
+    second = threading.Thread(target=exchange, args=("second", False))
+    first.start()
+    assert first_exchanged.wait(timeout=30)
+    second.start()
+    second.join(timeout=1)  # it waits behind the first's locks
+    first_may_commit.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+
+    assert results["first"] == results["second"], results
+    assert points_of(shopper)["balance"] == points - 30
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        assert session.scalar(select(func.count()).select_from(RewardExchange)) == 1
