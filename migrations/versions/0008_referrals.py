@@ -1,7 +1,7 @@
 """referrals: who brought whom, the inviters' daily counters, and each reward given
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-25 14:32:30.761480
 """
 from alembic import op
@@ -10,7 +10,7 @@ import core.db
 from sqlalchemy.dialects import postgresql
 
 revision = '0008'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
