@@ -84,3 +84,12 @@ def test_migrations_also_run_on_sqlite_the_embedded_default(app, tmp_path):
     assert table_names(url) == set(Base.metadata.tables)
     migrate.downgrade(url, "base")
     assert table_names(url) == set()
+
+
+def test_the_migrations_form_one_linear_history():
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+
+    assert len(scripts.get_heads()) == 1
+    assert all(len(script._all_down_revisions) <= 1 for script in scripts.walk_revisions())
