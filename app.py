@@ -114,6 +114,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from core.logging import configure_logging
     from core.migrate import db_cli
     from core.worker import start_inline_jobs_on_first_request, worker_command
+    from loyalty.vouchers.cli import vouchers_cli
     from shop.demo import demo_command
     from tenants.auth import init_auth
     from tenants.cli import tenants_cli
@@ -140,6 +141,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.cli.add_command(tenants_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(vouchers_cli)
     return app
 
 

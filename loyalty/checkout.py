@@ -18,6 +18,10 @@ from sqlalchemy.orm import Session
 
 from core.errors import DomainError
 
+# The voucher part of the contract lives with vouchers (it imports nothing from here, so no cycle).
+from loyalty.vouchers.checkout import VoucherTerms, lock_voucher_for_order, voucher_for_checkout  # noqa: F401
+from loyalty.vouchers.errors import VoucherNotApplicable  # noqa: F401
+
 
 class CouponNotApplicable(DomainError):
     status, reason = 409, "coupon_not_applicable"
