@@ -60,7 +60,7 @@ def _voucher_named(session: Session, *, pool: VoucherPool, notice: Notice) -> Vo
 
 
 def _redeemed_there(session: Session, *, pool: VoucherPool, voucher: Voucher, notice: Notice) -> str:
-    if notice.verify_id and notice.verify_id == voucher.platform_verify_id:
+    if _is_our_verification(voucher, notice):
         return "own_redemption"  # the platform reporting the verification our job made
     # A platform's report may race a cashier or a checkout for the same code: the status decides.
     redeemed = session.execute(
@@ -73,6 +73,8 @@ def _redeemed_there(session: Session, *, pool: VoucherPool, voucher: Voucher, no
     session.refresh(voucher)
     if voucher.status == "redeemed" and voucher.redeemed_via == "platform":
         return "already_redeemed"
+    if _is_our_verification(voucher, notice):
+        return "own_redemption"
     if (voucher.status == "redeemed" and adapter_for(pool.platform).reports_redemptions
             and voucher.platform_verify_id is None):
         # Our job has yet to report this redemption; this may be the platform telling us about it. The job
@@ -92,8 +94,8 @@ def _reversed_there(session: Session, *, voucher: Voucher, notice: Notice) -> st
     if undone:
         return "reversed"
     session.refresh(voucher)
-    if voucher.status == "redeemed" and notice.verify_id and notice.verify_id == voucher.platform_verify_id:
-        # Our own verification was taken back at the platform, not by us: the two sides disagree now.
+    if _is_our_verification(voucher, notice):
+        # Our verification was taken back at the platform, not by us: the two sides disagree now.
         _mark_conflict(session, voucher)
         return "conflict"
     cleared = session.execute(
@@ -101,6 +103,14 @@ def _reversed_there(session: Session, *, voucher: Voucher, notice: Notice) -> st
         .values(conflict=False, conflict_at=None)
     ).rowcount
     return "conflict_cleared" if cleared else "no_effect"
+
+
+def _is_our_verification(voucher: Voucher, notice: Notice) -> bool:
+    """The notice is about the verification our job made of this redemption (a certificate is verified once
+    at a time, and a reversal here forgets our ids, so the same certificate means the same verification)."""
+    return (voucher.status == "redeemed" and voucher.redeemed_via != "platform"
+            and voucher.platform_certificate_id is not None
+            and notice.certificate_id == voucher.platform_certificate_id)
 
 
 def _refunded_there(session: Session, *, voucher: Voucher) -> str:

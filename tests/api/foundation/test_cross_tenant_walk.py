@@ -20,7 +20,8 @@ VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 def _order_bodies(world_ids):
     sku, coupon = world_ids["sku"], world_ids["coupon"]
     return [{"lines": [{"sku_id": sku, "quantity": 1}]},
-            {"lines": [{"sku_id": "{own_sku}", "quantity": 1}], "coupon_id": coupon}]
+            {"lines": [{"sku_id": "{own_sku}", "quantity": 1}], "coupon_id": coupon},
+            {"lines": [{"sku_id": "{own_sku}", "quantity": 1}], "voucher_code": world_ids["voucher_code"]}]
 
 
 # Bodies that name tenant A's objects, sent to routes with no object in their path; each must be
@@ -29,7 +30,11 @@ REFERENCE_BODIES = {
     ("POST", "/v1/storefront/orders"): _order_bodies,
     ("POST", "/v1/storefront/orders/preview"): _order_bodies,
     ("POST", "/v1/admin/rewards"): lambda ids: [{"name": "steal", "points_cost": 1,
-                                                 "coupon_template_id": ids["coupon_template"]}],
+                                                 "coupon_template_id": ids["coupon_template"]},
+                                                {"name": "steal", "points_cost": 1,
+                                                 "voucher_pool_id": ids["voucher_pool"]}],
+    ("POST", "/v1/admin/vouchers/lookup"): lambda ids: [{"code": ids["voucher_code"]}],
+    ("POST", "/v1/admin/vouchers/verify"): lambda ids: [{"code": ids["voucher_code"]}],
 }
 
 
@@ -125,7 +130,9 @@ def test_another_tenants_credentials_reach_none_of_its_objects_on_any_route(app,
                 body = json.loads(json.dumps(body).replace("{own_sku}", intruder_world.ids["sku"]))
                 fake = json.loads(json.dumps(body).replace(victim.ids["sku"], "sku_doesnotexist000000000000")
                                   .replace(victim.ids["coupon"], "cpn_doesnotexist000000000000")
-                                  .replace(victim.ids["coupon_template"], "cpt_doesnotexist000000000000"))
+                                  .replace(victim.ids["coupon_template"], "cpt_doesnotexist000000000000")
+                                  .replace(victim.ids["voucher_pool"], "vpl_doesnotexist000000000000")
+                                  .replace(victim.ids["voucher_code"], "NOSUCHCODE0000"))
                 for who, caller in intruder.items():
                     named, missing = caller.request(method, rule, json=body), caller.request(method, rule, json=fake)
                     described = f"{who} {method} {rule} {body}: {named.get_data(as_text=True)[:300]}"
