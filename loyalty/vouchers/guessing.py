@@ -62,9 +62,11 @@ def remember_app(state) -> None:
 
 def refuse_if_blocked(session: Session, *, credential: str) -> None:
     """TooManyAttempts if this credential has tried `max_failed_lookups` unknown codes within the window."""
-    limit = voucher_rules(session)["max_failed_lookups"]
     now = clock.now()
     stamps = _recent_failures(session, credential=credential, now=now)
+    if not stamps:
+        return  # the common case: no need to read the tenant's settings (the limit is at least 1)
+    limit = voucher_rules(session)["max_failed_lookups"]
     if len(stamps) >= limit:
         # The window slides: this credential may try again once the oldest failures that keep it at the
         # limit have left the window.
