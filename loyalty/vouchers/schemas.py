@@ -144,8 +144,10 @@ class VoucherSchema(Schema):
     redeemed_at = ma.fields.DateTime(allow_none=True)
     redeemed_via = ma.fields.String(allow_none=True, metadata={"enum": ["store", "checkout", "platform", None]})
     order_id = ma.fields.String(allow_none=True)
-    conflict = ma.fields.Boolean()
+    conflict = ma.fields.Boolean(metadata={"description": "A platform reported a redemption of this code after it "
+                                                          "was redeemed (or held) here"})
     location = ma.fields.String(allow_none=True)
+    redeemed_by = ma.fields.String(allow_none=True, metadata={"description": "The API key that verified it"})
     created_at = ma.fields.DateTime()
 
     def _status(self, voucher) -> str:

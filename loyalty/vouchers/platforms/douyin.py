@@ -104,6 +104,25 @@ def _call(method: str, settings: dict, path: str, *, token: str | None, params: 
     return data
 
 
+def _message_id(msg_id: str | None, body: bytes) -> str:
+    """What deduplicates a notification: Msg-Id repeats when Douyin pushes the same message again; without
+    one (or with one too long to keep), the body does."""
+    if msg_id and len(msg_id) <= 200:
+        return msg_id
+    return hashlib.sha1(msg_id.encode() if msg_id else body).hexdigest()
+
+
+def _code(value) -> str | None:
+    """A code as we store it, or None when it cannot be one of ours."""
+    code = rules.normalize(str(value)) if value else None
+    return code if code and rules.problem_with(code) is None else None
+
+
+def _identifier(value) -> str | None:
+    """One of Douyin's ids (certificate, verification), or None when absent or not an id we could store."""
+    return str(value) if value not in (None, "") and len(str(value)) <= 64 else None
+
+
 class DouyinAdapter(Adapter):
     name = "douyin"
     settings_schema = DouyinSettings
@@ -145,25 +164,21 @@ class DouyinAdapter(Adapter):
             content = message.get("content") or {}
             if isinstance(content, str):  # Douyin sends content as a JSON string
                 content = json.loads(content)
-            if not isinstance(content, dict):
-                raise ValueError("content is not an object")
-        except (ValueError, AttributeError) as error:
+            if message.get("event") == "verify_webhook":
+                return Challenge({"challenge": str(content.get("challenge"))})
+            certificate = content.get("certificate") or {}
+            sent_at = content.get("msg_time")
+            return Notice(
+                event_id=_message_id(headers.get("Msg-Id"), body),
+                action=ACTIONS.get(content.get("action"), "unknown")
+                if message.get("event") == "life_trade_certificate_notify" else "unknown",
+                occurred_at=datetime.fromtimestamp(int(sent_at), UTC) if sent_at else clock.now(),
+                code=_code(certificate.get("code")),  # sent for third-party codes only; Douyin's own are not
+                certificate_id=_identifier(certificate.get("certificate_id")),
+                verify_id=_identifier(content.get("verify_id")),
+            )
+        except (ValueError, TypeError, AttributeError, OverflowError, OSError) as error:
             raise InvalidRequest("The notification is not the JSON Douyin sends") from error
-        if message.get("event") == "verify_webhook":
-            return Challenge({"challenge": content.get("challenge")})
-        certificate = content.get("certificate") or {}
-        code = certificate.get("code")  # sent for third-party codes only; Douyin's own are named by certificate
-        sent_at = content.get("msg_time")
-        return Notice(
-            # Msg-Id repeats when Douyin pushes the same message again; without one, the body itself does.
-            event_id=headers.get("Msg-Id") or hashlib.sha1(body).hexdigest(),
-            action=ACTIONS.get(content.get("action"), content.get("action") or "unknown")
-            if message.get("event") == "life_trade_certificate_notify" else "unknown",
-            occurred_at=datetime.fromtimestamp(int(sent_at), UTC) if sent_at else clock.now(),
-            code=rules.normalize(str(code)) if code else None,
-            certificate_id=str(certificate["certificate_id"]) if certificate.get("certificate_id") else None,
-            verify_id=str(content["verify_id"]) if content.get("verify_id") else None,
-        )
 
     @staticmethod
     def _configured(settings: dict) -> dict:

@@ -37,8 +37,10 @@ def receive_callback(session: Session, *, pool_id: str, payload: bytes, signatur
         if not signature_matches(pool.callback_secret, payload, signature, now=clock.now().timestamp()):
             raise InvalidSignature("The Fission-Signature header does not match this payload")
         event = _parsed(payload)
+        code = rules.normalize(event["code"])
         notice = Notice(event_id=event["id"], action=CALLBACK_TYPES.get(event["type"], "unknown"),
-                        occurred_at=event["occurred_at"], code=rules.normalize(event["code"]))
+                        occurred_at=event["occurred_at"],
+                        code=code if rules.problem_with(code) is None else None)  # not a code: no pool holds it
         return notices.apply(session, pool=pool, notice=notice, source="callback")
 
 

@@ -171,3 +171,13 @@ def test_a_douyin_pool_without_credentials_keeps_its_report_waiting_for_them(ten
                                                       OutboxJob.tenant_id == tenant.id)).one()
     assert job.completed_at is None and "lack" in job.last_error
     assert douyin_api.certificates["104686126200199"].status == "unused"
+
+
+def test_a_signed_notification_that_is_not_what_douyin_sends_is_invalid(client, douyin_api, douyin_pool):
+    for body in (b"[1]", b"not json", json.dumps({"event": "life_trade_certificate_notify",
+                                                    "content": {"action": "verify", "msg_time": "noon"}}).encode()):
+        signature = hashlib.sha1(douyin_api.client_secret.encode() + body).hexdigest()
+
+        response = notify(client, douyin_pool, body, {"X-Douyin-Signature": signature, "Msg-Id": "m" * 500})
+
+        assert (response.status_code, response.get_json()["reason"]) == (422, "invalid_request"), body

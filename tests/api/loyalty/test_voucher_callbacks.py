@@ -137,3 +137,14 @@ def test_a_signed_body_that_is_not_an_event_is_invalid(client, tenant):
                                headers={"Fission-Signature": f"t={timestamp},v1={signature}"})
         assert (response.status_code, response.get_json()["reason"]) == (422, "invalid_request"), body
     assert voucher(tenant, "BODY0001")["status"] == "available"
+
+
+def test_an_event_naming_something_that_cannot_be_a_code_is_acknowledged(client, tenant):
+    pool = platform_pool(tenant, ["LONG0001"])
+
+    response = send_callback(client, pool, *signed_callback(pool["callback_secret"], code="9" * 200))
+    odd = send_callback(client, pool, *signed_callback(pool["callback_secret"], code="LONG0001", type_="voucher.lost"))
+
+    assert [(r.status_code, r.get_json()["outcome"]) for r in (response, odd)] == [(200, "unknown_code"),
+                                                                                  (200, "ignored")]
+    assert voucher(tenant, "LONG0001")["status"] == "available"
