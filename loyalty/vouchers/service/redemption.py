@@ -111,7 +111,7 @@ def refusal_for(voucher: Voucher, now: datetime) -> DomainError | None:
     return None
 
 
-def checkout_refusal(voucher: Voucher, *, customer_id: str, now: datetime) -> DomainError | None:
+def checkout_refusal(voucher: Voucher, *, now: datetime) -> DomainError | None:
     """Why this code cannot pay for this customer's order, or None. Usable: an accept pool's available code,
     or an issued code of an offline issue pool that this customer holds."""
     if voucher.pool.face_value is None:
@@ -125,7 +125,7 @@ def find_for_checkout(session: Session, *, code: str, customer_id: str) -> Vouch
     """The voucher a customer applies at checkout: another customer's code is as unknown as a missing one."""
     guessing.refuse_if_blocked(session, credential=customer_id)
     voucher = _find(session, code=code, credential=customer_id, holder=customer_id)
-    refusal = checkout_refusal(voucher, customer_id=customer_id, now=clock.now())
+    refusal = checkout_refusal(voucher, now=clock.now())
     if refusal is not None:
         raise refusal
     return voucher

@@ -57,8 +57,8 @@ def issued_code(tenant: TenantHandle, shopper: Caller, **pool_fields) -> str:
     """A code of a fresh issue pool, granted to `shopper`."""
     pool = pool_with_codes(tenant, [f"GIFT{uuid.uuid4().hex[:10].upper()}"], direction="issue", **pool_fields)
     grant(tenant, pool, [shopper.customer_id])
-    [held] = shopper.get("/v1/storefront/vouchers", query={"limit": 100}, expect=200).get_json()["data"][:1]
-    return held["code"]
+    held = shopper.get("/v1/storefront/vouchers", query={"limit": 100}, expect=200).get_json()["data"]
+    return next(v["code"] for v in held if v["pool_id"] == pool["id"])
 
 
 def unique_code(prefix: str = "C") -> str:
