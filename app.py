@@ -21,6 +21,7 @@ def _config_from_environment() -> dict:
         "REDIS_URL": redis_url,
         "FISSION_JOBS_MODE": os.environ.get("FISSION_JOBS_MODE") or ("rq" if redis_url else "inline"),
         "FISSION_QUEUE": os.environ.get("FISSION_QUEUE", "fission"),
+        "FISSION_SCHEDULER": os.environ.get("FISSION_SCHEDULER", "on").lower() not in ("off", "0", "false", "no"),
         "FISSION_PLATFORM_TOKEN": os.environ.get("FISSION_PLATFORM_TOKEN"),
         # Both required outside the embedded SQLite default (see _settle_secrets).
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
@@ -128,6 +129,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from core.logging import configure_logging
     from core.migrate import db_cli
     from core.worker import start_inline_jobs_on_first_request, worker_command
+    from loyalty.vouchers.cli import vouchers_cli
     from shop.demo import demo_command
     from tenants.auth import init_auth
     from tenants.cli import tenants_cli
@@ -137,6 +139,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     jobs.runtime.mode = app.config["FISSION_JOBS_MODE"]
     jobs.runtime.redis_url = app.config["REDIS_URL"]
     jobs.runtime.queue_name = app.config["FISSION_QUEUE"]
+    jobs.runtime.scheduler_enabled = app.config["FISSION_SCHEDULER"]
     jobs.runtime._queue = None
 
     api = Api(app)
@@ -154,6 +157,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.cli.add_command(tenants_cli)
     app.cli.add_command(worker_command)
     app.cli.add_command(demo_command)
+    app.cli.add_command(vouchers_cli)
     return app
 
 

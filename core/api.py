@@ -119,7 +119,7 @@ class Api(flask_smorest.Api):
 
 
 def _domain_error(error: DomainError):
-    return jsonify(error.body()), error.status
+    return jsonify(error.body()), error.status, error.headers()
 
 
 def _unexpected_error(error: Exception):

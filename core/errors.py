@@ -47,6 +47,10 @@ class DomainError(Exception):
             payload["errors"] = self.errors
         return payload
 
+    def headers(self) -> dict:
+        """Response headers this refusal carries (e.g. `Retry-After`); none by default."""
+        return {}
+
 
 class NotFound(DomainError):
     status, reason = 404, "not_found"

@@ -39,6 +39,7 @@ class OrderPaid(OrderEvent):
     points_used: int = 0
     coupon_id: str | None = None
     lines: tuple[LineAmount, ...] = field(default_factory=tuple)
+    voucher_code: str | None = None  # the voucher the order locked (normalised)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class OrderCancelled(OrderEvent):
     was_paid: bool = False
     coupon_id: str | None = None
     points_used: int = 0
+    voucher_code: str | None = None
 
 
 @dataclass(frozen=True)

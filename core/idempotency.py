@@ -5,7 +5,7 @@ and stores its response. A replay with the same body gets the stored status and 
 `Idempotent-Replayed: true`; the same key with a different body is 422 `idempotency_key_reused`.
 Two requests with one key at once: the second waits for the first and replays it (or, if the
 first is still running after a while, gets 409 `idempotency_request_in_progress`). Responses of
-5xx and unexpected errors release the key, so a retry runs again. Keys are scoped to the tenant
+5xx and 429 and unexpected errors release the key, so a retry runs again. Keys are scoped to the tenant
 and the credential (consumer or API key) that sent them.
 
 Atomicity: by default the view's units of work join one enclosing transaction in which its
@@ -165,10 +165,15 @@ def _wait_for(scope: str, key: str, fingerprint: str) -> Response | None:
 
 def _error_response(error: Exception) -> Response:
     if isinstance(error, DomainError):
-        body, status = error.body(), error.status
+        body, status, headers = error.body(), error.status, error.headers()
     else:
-        body, status, _ = http_error_body(error)
-    return Response(json.dumps(body), status=status, mimetype="application/json")
+        body, status, headers = http_error_body(error)
+    return Response(json.dumps(body), status=status, mimetype="application/json", headers=headers)
+
+
+def _worth_keeping(response: Response) -> bool:
+    """5xx and 429 (too many requests: try later) release the key, so the retry runs again."""
+    return response.status_code < 500 and response.status_code != 429
 
 
 def idempotent(view=None, *, own_transactions: bool = False, conceal: tuple[str, ...] = ()):
@@ -219,7 +224,7 @@ def _run_and_store_together(view, args, kwargs, *, scope: str, key: str, conceal
     try:
         with enclosing_unit_of_work() as session:
             response = _as_response(view(*args, **kwargs))
-            if response.status_code < 500:
+            if _worth_keeping(response):
                 _store(scope, key, response, conceal=conceal, session=session)
     except (DomainError, HTTPException) as error:  # rolled back: nothing happened, so storing it later is safe
         return _refusal(error, scope=scope, key=key)
@@ -227,7 +232,7 @@ def _run_and_store_together(view, args, kwargs, *, scope: str, key: str, conceal
         _release(scope, key)
         raise
     faults.reached("idempotency.committed")
-    if response.status_code >= 500:
+    if not _worth_keeping(response):
         _release(scope, key)
     return response
 
@@ -241,18 +246,20 @@ def _run_then_store(view, args, kwargs, *, scope: str, key: str, conceal: tuple[
         _release(scope, key)
         raise
     faults.reached("idempotency.committed")
-    if response.status_code >= 500:
-        _release(scope, key)
-    else:
+    if _worth_keeping(response):
         _store(scope, key, response, conceal=conceal)
+    else:
+        _release(scope, key)
     return response
 
 
 def _refusal(error: Exception, *, scope: str, key: str) -> Response:
     response = _error_response(error)
-    if response.status_code >= 500:
+    if not _worth_keeping(response):
         _release(scope, key)
-        raise error
+        if response.status_code >= 500:
+            raise error
+        return response
     _store(scope, key, response)
     return response
 

@@ -104,6 +104,11 @@ def _tenant_tables() -> tuple[frozenset, re.Pattern | None]:
     return _tenant_tables_cache[1], _tenant_tables_cache[2]
 
 
+def tenant_table_names() -> frozenset[str]:
+    """The names of every tenant-owned table."""
+    return frozenset(table.name for table in _tenant_tables()[0])
+
+
 def _tenant_table(from_clause):
     """The tenant table behind a FROM item (itself, or what an alias renames), else None."""
     tables, _ = _tenant_tables()

@@ -13,7 +13,8 @@ log = logging.getLogger("fission.worker")
 
 
 def _tick(run_jobs_here: bool) -> int:
-    jobs.schedule_periodic()
+    if jobs.runtime.scheduler_enabled:
+        jobs.schedule_periodic()
     return jobs.run_due() if run_jobs_here else jobs.relay_due()
 
 

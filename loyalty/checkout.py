@@ -20,10 +20,13 @@ from loyalty.coupons import checkout as coupon_part
 from loyalty.errors import CouponNotApplicable, InsufficientPoints, PointsLimitExceeded
 from loyalty.points import checkout as points_part
 from loyalty.terms import CouponTerms, PointsTerms
+from loyalty.vouchers.checkout import VoucherTerms, lock_voucher_for_order, voucher_for_checkout
+from loyalty.vouchers.errors import VoucherNotApplicable
 
 __all__ = [
     "CouponNotApplicable", "CouponTerms", "InsufficientPoints", "PointsLimitExceeded", "PointsTerms",
-    "coupon_for_checkout", "hold_for_order", "points_for_checkout",
+    "VoucherNotApplicable", "VoucherTerms", "coupon_for_checkout", "hold_for_order", "lock_voucher_for_order",
+    "points_for_checkout", "voucher_for_checkout",
 ]
 
 

@@ -4,13 +4,16 @@
 def blueprints() -> list:
     import loyalty.referrals.settings  # noqa: F401 - registers the referrals section
     import loyalty.settings  # noqa: F401 - registers the loyalty section
+    import loyalty.vouchers.settings  # noqa: F401 - registers the vouchers section
     from loyalty.coupons.views import blp as coupons
     from loyalty.points.views import blp as points
     from loyalty.referrals.views import blp as referrals
     from loyalty.rewards.views import blp as rewards
     from loyalty.signin.views import blp as sign_in
+    from loyalty.vouchers.views import blp as vouchers
+    from loyalty.vouchers.views import webhooks as voucher_webhooks
 
-    return [points, sign_in, coupons, rewards, referrals]
+    return [points, sign_in, coupons, rewards, referrals, vouchers, voucher_webhooks]
 
 
 def wire() -> None:
@@ -18,10 +21,12 @@ def wire() -> None:
     import loyalty.coupons.jobs  # noqa: F401 - registers loyalty.coupons.expire
     import loyalty.points.jobs  # noqa: F401 - registers loyalty.points.expire
     import loyalty.referrals.jobs  # noqa: F401 - registers loyalty.referrals.reward
+    import loyalty.vouchers.jobs  # noqa: F401 - expiry, and reporting redemptions to platforms
     from core.events import AfterSalesClosed, OrderCancelled, OrderPaid, OrderPlaced, OrderRefunded, subscribe
     from loyalty.coupons import handlers as coupon_handlers
     from loyalty.points import handlers as points_handlers
     from loyalty.referrals import handlers as referral_handlers
+    from loyalty.vouchers import handlers as voucher_handlers
     from tenants.sessions import hooks as login_hooks
 
     subscribe(OrderPaid, coupon_handlers.on_order_paid)
@@ -29,6 +34,8 @@ def wire() -> None:
     subscribe(OrderCancelled, coupon_handlers.on_order_cancelled)
     subscribe(OrderCancelled, points_handlers.on_order_cancelled)
     subscribe(OrderRefunded, points_handlers.on_order_refunded)
+    subscribe(OrderPaid, voucher_handlers.on_order_paid)
+    subscribe(OrderCancelled, voucher_handlers.on_order_cancelled)
     # Referrals listen after points: an invitee's own earning is credited before her referral qualifies.
     subscribe(OrderPlaced, referral_handlers.on_order_placed)
     subscribe(OrderPaid, referral_handlers.on_order_paid)

@@ -15,6 +15,10 @@ class JobRuntime:
     mode: str = "eager"  # "rq" | "inline" | "eager"
     redis_url: str | None = None
     queue_name: str = "fission"
+    # Whether this process's job loops also fan periodic work out (several may: the slot claim keeps it
+    # once per slot). Off on workers that should only run jobs, and in tests that must not wake every
+    # tenant of a shared database.
+    scheduler_enabled: bool = True
     # Wired by the app: is this tenant active? which tenants are active?
     tenant_is_active: Callable[[Session, str], bool] = lambda _s, _t: True
     active_tenant_ids: Callable[[Session], Iterable[str]] = lambda _s: []

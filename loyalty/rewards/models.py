@@ -1,4 +1,4 @@
-"""The points mall: rewards that cost points and issue a coupon, and each exchange."""
+"""The points mall: rewards that cost points and issue a coupon or hand out a voucher code, and each exchange."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.db import Base, PublicId
 from core.tenancy import TenantScoped
 from loyalty.coupons.models import Coupon, CouponTemplate
+from loyalty.vouchers.models import Voucher, VoucherPool
 
 _CUSTOMER = (["tenant_id", "customer_id"], ["customers.tenant_id", "customers.id"])
 _REWARD = (["tenant_id", "reward_id"], ["rewards.tenant_id", "rewards.id"])
@@ -20,19 +21,24 @@ class Reward(TenantScoped, Base):
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "coupon_template_id"],
                              ["coupon_templates.tenant_id", "coupon_templates.id"]),
+        ForeignKeyConstraint(["tenant_id", "voucher_pool_id"], ["voucher_pools.tenant_id", "voucher_pools.id"]),
         CheckConstraint("stock IS NULL OR stock >= 0", name="stock_not_negative"),
+        CheckConstraint("(coupon_template_id IS NULL) <> (voucher_pool_id IS NULL)", name="one_prize"),
     )
 
     id: Mapped[str] = mapped_column(PublicId, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     points_cost: Mapped[int] = mapped_column(Integer)
-    coupon_template_id: Mapped[str] = mapped_column(PublicId)
+    # What an exchange gives: a coupon of this template, or a code of this (issue) voucher pool.
+    coupon_template_id: Mapped[str | None] = mapped_column(PublicId)
+    voucher_pool_id: Mapped[str | None] = mapped_column(PublicId)
     stock: Mapped[int | None] = mapped_column(Integer)  # left to exchange; None: unlimited
     per_customer_limit: Mapped[int | None] = mapped_column(Integer)
     exchanged_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
 
-    coupon_template: Mapped[CouponTemplate] = relationship(viewonly=True, lazy="joined")
+    coupon_template: Mapped[CouponTemplate | None] = relationship(viewonly=True, lazy="joined")
+    voucher_pool: Mapped[VoucherPool | None] = relationship(viewonly=True, lazy="joined")
 
 
 class RewardCustomerCount(TenantScoped, Base):
@@ -47,8 +53,9 @@ class RewardCustomerCount(TenantScoped, Base):
 
 
 class RewardExchange(TenantScoped, Base):
-    """One exchange: points spent, a coupon issued. `request_key` (the Idempotency-Key it came with) is its
-    natural key, so a retry after a lost response finds it instead of spending again."""
+    """One exchange: points spent, a coupon issued or a voucher code handed out. `request_key` (the
+    Idempotency-Key it came with) is its natural key, so a retry after a lost response finds it instead of
+    spending again."""
 
     __tablename__ = "reward_exchanges"
     __table_args__ = (
@@ -56,14 +63,17 @@ class RewardExchange(TenantScoped, Base):
         ForeignKeyConstraint(*_REWARD),
         ForeignKeyConstraint(*_CUSTOMER),
         ForeignKeyConstraint(["tenant_id", "coupon_id"], ["coupons.tenant_id", "coupons.id"]),
+        ForeignKeyConstraint(["tenant_id", "voucher_id"], ["vouchers.tenant_id", "vouchers.id"]),
     )
 
     id: Mapped[str] = mapped_column(PublicId, primary_key=True)
     reward_id: Mapped[str] = mapped_column(PublicId)
     customer_id: Mapped[str] = mapped_column(PublicId)
-    coupon_id: Mapped[str] = mapped_column(PublicId)
+    coupon_id: Mapped[str | None] = mapped_column(PublicId)
+    voucher_id: Mapped[str | None] = mapped_column(PublicId)
     points_spent: Mapped[int] = mapped_column(Integer)
     request_key: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime]
 
-    coupon: Mapped[Coupon] = relationship(viewonly=True, lazy="joined")
+    coupon: Mapped[Coupon | None] = relationship(viewonly=True, lazy="joined")
+    voucher: Mapped[Voucher | None] = relationship(viewonly=True, lazy="joined")

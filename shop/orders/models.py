@@ -50,6 +50,8 @@ class Order(TenantScoped, Base):
     total: Mapped[int] = mapped_column(BigInteger)
     refunded_total: Mapped[int] = mapped_column(BigInteger, default=0)
     coupon_id: Mapped[str | None] = mapped_column(PublicId)
+    voucher_code: Mapped[str | None] = mapped_column(String(64))  # normalised
+    voucher_deduction: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     carrier: Mapped[str | None] = mapped_column(String(100))
     tracking_number: Mapped[str | None] = mapped_column(String(100))
     cancel_reason: Mapped[str | None] = mapped_column(String(40))
@@ -70,7 +72,7 @@ class Order(TenantScoped, Base):
 
 
 class OrderLine(TenantScoped, Base):
-    """One SKU of an order with its price snapshot, its shares of the coupon and the points, and what
+    """One SKU of an order with its price snapshot, its shares of the coupon, voucher and points, and what
     has been refunded of it. `total` is what was paid for the line."""
 
     __tablename__ = "order_lines"
@@ -95,6 +97,7 @@ class OrderLine(TenantScoped, Base):
     unit_price: Mapped[int] = mapped_column(BigInteger)
     subtotal: Mapped[int] = mapped_column(BigInteger)
     discount: Mapped[int] = mapped_column(BigInteger)
+    voucher_deduction: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     points_deduction: Mapped[int] = mapped_column(BigInteger)
     points_used: Mapped[int] = mapped_column(BigInteger)  # this line's share of the order's points
     total: Mapped[int] = mapped_column(BigInteger)

@@ -17,6 +17,9 @@ class OrderCreateSchema(Schema):
                            validate=ma.validate.Length(min=1, max=MAX_LINES))
     coupon_id = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=40))
     points = ma.fields.Integer(load_default=0, strict=True, validate=ma.validate.Range(min=0, max=10**12))
+    voucher_code = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=200),
+                                    metadata={"description": "A voucher to pay with (another platform's, or an "
+                                                             "offline voucher the customer holds)"})
 
     @ma.validates("lines")
     def _each_sku_once(self, lines, **_kwargs):
@@ -37,6 +40,7 @@ class QuoteLineSchema(Schema):
     unit_price = ma.fields.Integer()
     subtotal = ma.fields.Integer()
     discount = ma.fields.Integer(metadata={"description": "This line's share of the coupon"})
+    voucher_deduction = ma.fields.Integer(metadata={"description": "This line's share of the voucher"})
     points_deduction = ma.fields.Integer(metadata={"description": "This line's share of the points deduction"})
     total = ma.fields.Integer(metadata={"description": "What is paid for this line"})
 
@@ -45,6 +49,8 @@ class QuoteSchema(Schema):
     currency = ma.fields.String()
     subtotal = ma.fields.Integer()
     discount_total = ma.fields.Integer()
+    voucher_deduction = ma.fields.Integer()
+    voucher_code = ma.fields.String(allow_none=True)
     points_used = ma.fields.Integer()
     points_deduction = ma.fields.Integer()
     total = ma.fields.Integer()
@@ -84,6 +90,8 @@ class OrderSchema(Schema):
     total = ma.fields.Integer()
     refunded_total = ma.fields.Integer()
     coupon_id = ma.fields.String(allow_none=True)
+    voucher_code = ma.fields.String(allow_none=True)
+    voucher_deduction = ma.fields.Integer()
     lines = ma.fields.List(ma.fields.Nested(OrderLineSchema))
     payment = ma.fields.Nested(ConsumerPaymentSchema)
     carrier = ma.fields.String(allow_none=True)

@@ -17,6 +17,8 @@ class OrderPreview(MethodView):
     @consumer
     @blp.arguments(OrderCreateSchema)
     @blp.response(200, QuoteSchema)
+    @blp.alt_response(404, description="voucher_not_found: no such voucher code for this customer")
+    @blp.alt_response(429, description="too_many_attempts: too many unknown voucher codes; see Retry-After")
     def post(self, data):
         """Price an order exactly as checkout would (coupon and points included), holding nothing."""
         with unit_of_work() as session:
@@ -32,6 +34,8 @@ class Orders(MethodView):
     @blp.alt_response(409, description="out_of_stock, coupon_not_applicable, insufficient_points, "
                                        "points_limit_exceeded: nothing was held")
     @blp.alt_response(502, description="payment_provider_error: the order was cancelled, nothing is held")
+    @blp.alt_response(404, description="voucher_not_found: no such voucher code for this customer")
+    @blp.alt_response(429, description="too_many_attempts: too many unknown voucher codes; see Retry-After")
     def post(self, data):
         """Check out: reserve stock, hold the coupon and points, and open the payment, all or nothing.
 

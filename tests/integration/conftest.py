@@ -54,11 +54,17 @@ def worker_env(database_url, rq_mode) -> dict:
 
 @pytest.fixture
 def start_worker(worker_env):
-    """Start real worker processes: `start_worker()` runs until the test ends, `burst=True` drains and exits."""
+    """Start real worker processes: `start_worker()` runs until the test ends, `burst=True` drains and exits.
+
+    Their scheduler is off unless asked for (`scheduler=True`): the test database holds every tenant the
+    session has made, and a worker fanning periodic work out to all of them would spend the test's time
+    on other tests' tenants. A test that needs periodic work runs it for its own tenant.
+    """
     started = []
 
-    def start(*, burst: bool = False, **extra_env) -> WorkerProcess:
-        worker = WorkerProcess({**worker_env, **extra_env}, burst=burst).start()
+    def start(*, burst: bool = False, scheduler: bool = False, **extra_env) -> WorkerProcess:
+        env = {**worker_env, "FISSION_SCHEDULER": "on" if scheduler else "off", **extra_env}
+        worker = WorkerProcess(env, burst=burst).start()
         started.append(worker)
         return worker
 

@@ -6,6 +6,7 @@ tenant B's credentials. Extend `populate` when a capability adds something a ten
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 
 from tests.support.factories import TenantHandle
@@ -81,4 +82,26 @@ def referrals(world: World) -> None:
     world.ids["referral"] = referral["id"]
 
 
-EXTENSIONS: list = [shop, loyalty, referrals]
+
+def vouchers(world: World) -> None:
+    """An issue pool with generated codes, one granted; a Douyin accept pool with a code verified in store and
+    one still available; a reward handing out codes; a platform event."""
+    admin = world.tenant.admin
+    issue = admin.post("/v1/admin/voucher-pools", {"name": "Gift", "platform": "offline", "direction": "issue",
+                                                   "face_value": 500}, expect=201).get_json()
+    admin.post(f"/v1/admin/voucher-pools/{issue['id']}/codes/generate", {"count": 3}, expect=201)
+    admin.post(f"/v1/admin/voucher-pools/{issue['id']}/grants", {"customer_ids": [world.ids["customer"]]},
+               expect=201)
+    accept = admin.post("/v1/admin/voucher-pools", {"name": "Douyin set meal", "platform": "douyin",
+                                                    "direction": "accept", "face_value": 1000},
+                        expect=201).get_json()
+    redeemed, available = (f"W{uuid.uuid4().hex[:12].upper()}" for _ in range(2))
+    admin.post(f"/v1/admin/voucher-pools/{accept['id']}/codes", {"codes": [redeemed, available]}, expect=201)
+    world.ids["voucher"] = admin.post("/v1/admin/vouchers/verify", {"code": redeemed}, expect=200).get_json()["id"]
+    world.ids["voucher_pool"], world.ids["voucher_code"] = issue["id"], available
+    world.ids["voucher_reward"] = admin.post("/v1/admin/rewards", {"name": "Gift for points", "points_cost": 10,
+                                                                   "voucher_pool_id": issue["id"]},
+                                             expect=201).get_json()["id"]
+
+
+EXTENSIONS: list = [shop, loyalty, referrals, vouchers]

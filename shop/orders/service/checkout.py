@@ -28,10 +28,11 @@ from tenants.settings import service as settings
 
 
 def preview(session: Session, *, customer_id: str, lines: list[dict], coupon_id: str | None = None,
-            points: int = 0) -> dict:
+            points: int = 0, voucher_code: str | None = None) -> dict:
     """Price an order exactly as checkout would, holding nothing."""
     skus = _skus_for(session, lines)
-    quote = _quote(session, customer_id=customer_id, lines=lines, skus=skus, coupon_id=coupon_id, points=points)
+    quote = _quote(session, customer_id=customer_id, lines=lines, skus=skus, coupon_id=coupon_id, points=points,
+                   voucher_code=voucher_code)
     short = sorted(line["sku_id"] for line in lines if skus[line["sku_id"]][0].stock < line["quantity"])
     if short:
         raise stock.OutOfStock(f"Not enough stock of {', '.join(short)}")
@@ -39,8 +40,9 @@ def preview(session: Session, *, customer_id: str, lines: list[dict], coupon_id:
 
 
 def place_order(*, customer_id: str, lines: list[dict], coupon_id: str | None = None, points: int = 0,
-                request_key: str | None = None) -> Order:
-    """Check out: a pending order whose stock, coupon and points are held, with its payment opened.
+                request_key: str | None = None, voucher_code: str | None = None) -> Order:
+    """Check out: a pending order whose stock, coupon, voucher and points are held, with its payment opened;
+    an order that discounts leave nothing to pay for is paid at once.
 
     Owns its transactions: the order and everything it holds commit first; the PaymentIntent is
     created after that commit, so no row lock is held across the call to Stripe; if Stripe fails,
@@ -52,7 +54,7 @@ def place_order(*, customer_id: str, lines: list[dict], coupon_id: str | None = 
         order = _placed_earlier(session, customer_id=customer_id, request_key=request_key)
         if order is None:
             order = _create_order(session, customer_id=customer_id, lines=lines, coupon_id=coupon_id, points=points,
-                                  request_key=request_key)
+                                  request_key=request_key, voucher_code=voucher_code)
             faults.reached("checkout.order_committed")  # (in tests: die right after this commit)
         credentials = config.stripe_credentials(session) if _awaits_intent(order) else None
     if credentials is None:
@@ -85,11 +87,12 @@ def _awaits_intent(order: Order) -> bool:
 
 
 def _create_order(session: Session, *, customer_id: str, lines: list[dict], coupon_id: str | None,
-                  points: int, request_key: str | None) -> Order:
+                  points: int, request_key: str | None, voucher_code: str | None) -> Order:
     # Held for the whole transaction: the settings reads below then find it in the session, not the database.
     tenant = _tenant(session)
     skus = _skus_for(session, lines)
-    quote = _quote(session, customer_id=customer_id, lines=lines, skus=skus, coupon_id=coupon_id, points=points)
+    quote = _quote(session, customer_id=customer_id, lines=lines, skus=skus, coupon_id=coupon_id, points=points,
+                   voucher_code=voucher_code)
     stock.reserve(session, quantities={line["sku_id"]: line["quantity"] for line in lines})
     now = clock.now()
     currency = tenant.currency
@@ -101,13 +104,15 @@ def _create_order(session: Session, *, customer_id: str, lines: list[dict], coup
         id=new_id("ord"), customer_id=customer_id, status="pending_payment", currency=currency,
         subtotal=quote.subtotal, discount_total=quote.discount_total, points_used=quote.points_used,
         points_deduction=quote.points_deduction, total=quote.total, refunded_total=0, coupon_id=quote.coupon_id,
+        voucher_code=quote.voucher_code, voucher_deduction=quote.voucher_deduction,
         created_at=now, expires_at=now + timeout, request_key=request_key,
     )
     order.lines = [
         OrderLine(id=new_id("line"), position=position, product_id=priced.product_id, sku_id=priced.sku_id,
                   title=skus[priced.sku_id][1], sku_name=skus[priced.sku_id][0].name,
                   quantity=priced.quantity, unit_price=priced.unit_price, subtotal=priced.subtotal,
-                  discount=priced.discount, points_deduction=priced.points_deduction,
+                  discount=priced.discount, voucher_deduction=priced.voucher_deduction,
+                  points_deduction=priced.points_deduction,
                   points_used=priced.points_used, total=priced.total, refunded_quantity=0, refunded_amount=0,
                   points_returned=0)
         for position, priced in enumerate(quote.lines)
@@ -119,20 +124,31 @@ def _create_order(session: Session, *, customer_id: str, lines: list[dict], coup
     if quote.coupon_id or quote.points_used:
         loyalty.hold_for_order(session, customer_id=customer_id, order_id=order.id, coupon_id=quote.coupon_id,
                                points=quote.points_used)
+    if quote.voucher_id:
+        loyalty.lock_voucher_for_order(session, voucher_id=quote.voucher_id, customer_id=customer_id,
+                                       order_id=order.id)
+    events.publish(session, events.OrderPlaced(**lifecycle.identity(order), amount=order.total))
+    if quote.total == 0:
+        # Nothing to pay: the order is paid now (its coupon used, voucher redeemed, points spent). Read it back:
+        # attributes a fresh row never had loaded (paid_at) are not filled in by the guarded update.
+        payments.record_success(session, payment=order.payment)
+        session.refresh(order)
+        return order
     jobs.enqueue(session, "shop.expire_unpaid_order", key=f"order:{order.id}:expire", run_at=order.expires_at,
                  order_id=order.id)
-    events.publish(session, events.OrderPlaced(**lifecycle.identity(order), amount=order.total))
     return order
 
 
 def _quote(session: Session, *, customer_id: str, lines: list[dict], skus: dict, coupon_id: str | None,
-           points: int) -> pricing.Quote:
+           points: int, voucher_code: str | None = None) -> pricing.Quote:
     coupon = loyalty.coupon_for_checkout(session, customer_id=customer_id, coupon_id=coupon_id) if coupon_id else None
+    voucher = (loyalty.voucher_for_checkout(session, customer_id=customer_id, code=voucher_code)
+               if voucher_code is not None else None)
     points_terms = loyalty.points_for_checkout(session, customer_id=customer_id) if points else None
     inputs = [pricing.LineInput(sku_id=line["sku_id"], product_id=skus[line["sku_id"]][0].product_id,
                                 quantity=line["quantity"], unit_price=skus[line["sku_id"]][0].price)
               for line in lines]
-    return pricing.price(inputs, coupon=coupon, points=points, points_terms=points_terms)
+    return pricing.price(inputs, coupon=coupon, voucher=voucher, points=points, points_terms=points_terms)
 
 
 def _skus_for(session: Session, lines: list[dict]) -> dict[str, tuple[Sku, str]]:

@@ -27,7 +27,8 @@ def mark_paid(session: Session, *, order_id: str) -> Order | None:
     if order is not None:
         events.publish(session, events.OrderPaid(
             **identity(order), amount=order.total, points_used=order.points_used, coupon_id=order.coupon_id,
-            lines=tuple(line_amount(line, amount=line.total) for line in order.lines)))
+            lines=tuple(line_amount(line, amount=line.total) for line in order.lines),
+            voucher_code=order.voucher_code))
     return order
 
 
@@ -39,7 +40,7 @@ def cancel(session: Session, *, order_id: str, reason: str, customer_id: str | N
         return None
     stock.release(session, quantities={line.sku_id: line.quantity for line in order.lines})
     events.publish(session, events.OrderCancelled(**identity(order), was_paid=False, coupon_id=order.coupon_id,
-                                                  points_used=order.points_used))
+                                                  points_used=order.points_used, voucher_code=order.voucher_code))
     if order.payment.provider == "stripe" and order.payment.intent_id:
         # After commit, with no lock held: cancel the PaymentIntent so it can no longer be paid.
         jobs.enqueue(session, "shop.release_payment_intent", key=f"order:{order.id}:release-intent",

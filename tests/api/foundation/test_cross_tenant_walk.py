@@ -23,7 +23,8 @@ VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 # Which kind of object (a key of World.ids) an id field or path variable names, where its name alone
 # (`sku_id` -> `sku`, `customer_ids` -> `customer`) does not say.
-ID_KINDS = {"template_id": "coupon_template", "key_id": "api_key", "line_id": "line"}
+ID_KINDS = {"template_id": "coupon_template", "key_id": "api_key", "line_id": "line",
+            "code": "voucher_code", "voucher_code": "voucher_code", "pool_id": "voucher_pool"}
 
 
 def _coupon_template_bodies(ids):
@@ -36,6 +37,10 @@ REFERENCE_BODIES = {
     ("POST", "/v1/admin/coupon-templates"): _coupon_template_bodies,
     ("POST", "/v1/storefront/sessions"): lambda ids: [{"provider": "dev", "openid": "walk",
                                                        "invite_code": ids["invite_code"]}],
+    # A reward names a coupon template or a voucher pool, never both.
+    ("POST", "/v1/admin/rewards"): lambda ids: [
+        {"name": "walk", "points_cost": 1, "coupon_template_id": ids["coupon_template"]},
+        {"name": "walk", "points_cost": 1, "voucher_pool_id": ids["voucher_pool"]}],
 }
 
 
@@ -67,8 +72,10 @@ def owned_ids(tenant_id: str) -> dict[str, str]:
 
 
 def missing_like(value: str) -> str:
-    """An id of the same kind as `value` that no tenant has."""
-    prefix = value.split("_", 1)[0] if "_" in value else "x"
+    """An id of the same kind as `value` that no tenant has (a code without a prefix: a well-formed code)."""
+    if "_" not in value:
+        return "NOSUCHCODE" + "0" * max(0, len(value) - 10)
+    prefix = value.split("_", 1)[0]
     return f"{prefix}_doesnotexist{'0' * 14}"
 
 
@@ -280,11 +287,12 @@ def test_the_walk_covers_every_route_with_an_object_in_its_path(app):
 
 def test_bodies_built_from_the_schema_name_objects_in_every_id_field(app, client):
     bodies = Bodies(client.get("/openapi.json").get_json())
-    ids = {"sku": "sku_1", "coupon": "cpn_1", "line": "line_1", "customer": "cus_1"}
+    ids = {"sku": "sku_1", "coupon": "cpn_1", "line": "line_1", "customer": "cus_1", "voucher_code": "CODE1"}
 
     order = bodies.example(bodies.schema_for("/v1/storefront/orders", "POST"), ids)
     refund = bodies.example(bodies.schema_for("/v1/admin/orders/<order_id>/refunds", "POST"), ids)
 
-    assert order == {"lines": [{"sku_id": "sku_1", "quantity": 1}], "coupon_id": "cpn_1"}
+    assert order == {"lines": [{"sku_id": "sku_1", "quantity": 1}], "coupon_id": "cpn_1", "voucher_code": "CODE1"}
     assert refund == {"lines": [{"line_id": "line_1", "quantity": 1}]}
-    assert sorted(id_fields(order)) == [(("coupon_id",), "coupon"), (("lines", 0, "sku_id"), "sku")]
+    assert sorted(id_fields(order)) == [(("coupon_id",), "coupon"), (("lines", 0, "sku_id"), "sku"),
+                                        (("voucher_code",), "voucher_code")]

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 
 import tests.support.jobs  # noqa: F401 - registers test.create_customer
 from core import clock, jobs
+from core import worker as job_loops
 from core.db import unit_of_work
 from core.jobs import OutboxJob
 from core.tenancy import tenant_scope
@@ -139,3 +140,14 @@ def test_without_redis_a_thread_of_the_web_process_runs_the_jobs(tenant):
         jobs.runtime.mode = saved_mode
 
     assert effects(tenant.id, "inline-thread") == 1
+
+
+def test_a_job_loop_with_its_scheduler_off_fans_nothing_out(tenant, monkeypatch):
+    monkeypatch.setattr(jobs.runtime, "scheduler_enabled", False)
+    with clock.travel(timedelta(days=7300)):  # a slot no other test has used
+        job_loops._tick(run_jobs_here=True)
+        with unit_of_work() as session:
+            ticks = session.scalars(select(jobs.SchedulerTick).where(
+                jobs.SchedulerTick.created_at >= clock.now() - timedelta(minutes=1))).all()
+
+    assert ticks == []

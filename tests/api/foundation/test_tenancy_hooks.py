@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import delete, func, insert, select, text, update
 
 from core import clock
+from core.bulk import copy_into_staging
 from core.db import insert_ignoring_conflicts, unit_of_work
 from core.errors import TenantScopeMissing, TenantScopeViolation
 from core.ids import new_id
@@ -270,3 +271,8 @@ def test_domain_code_never_reaches_past_the_session():
                  if ".connection()" in path.read_text() or "exec_driver_sql" in path.read_text()]
 
     assert offenders == []
+
+
+def test_bulk_copy_fills_only_staging_tables_never_a_tenant_table(app, tenant):
+    with unit_of_work() as session, tenant_scope(tenant.id), pytest.raises(TenantScopeViolation):
+        copy_into_staging(session, table="orders", columns=("id",), rows=[("ord_x",)])

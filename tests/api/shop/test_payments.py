@@ -75,16 +75,18 @@ def test_without_any_stripe_key_orders_are_paid_offline(tenant):
     assert order["payment"]["provider"] == "offline"
 
 
-def test_an_order_with_nothing_to_charge_is_paid_offline_even_with_stripe(app, tenant, monkeypatch):
+def test_an_order_with_nothing_to_charge_is_paid_at_once_without_calling_stripe(app, tenant, monkeypatch):
     tenant.settings({"payments": {"stripe_secret_key": "sk_test_unreachable"}})
     monkeypatch.setitem(app.config, "STRIPE_API_BASE", UNREACHABLE)
     gift = create_product(tenant, skus=[{"price": 0, "stock": 5}])
     shopper = tenant.consumer()
 
     free = place_order(shopper, [(sku_id(gift), 1)])
-    paid = tenant.admin.post(f"/v1/admin/orders/{free['id']}/offline-payment", expect=200).get_json()
+    again = tenant.admin.post(f"/v1/admin/orders/{free['id']}/offline-payment", expect=409).get_json()
 
-    assert (free["payment"]["provider"], paid["status"]) == ("offline", "paid")
+    assert (free["status"], free["payment"]["provider"], free["payment"]["status"]) == ("paid", "offline", "succeeded")
+    assert free["paid_at"] is not None
+    assert again["reason"] == "invalid_state"
 
 
 def test_a_webhook_without_a_valid_signature_is_refused(client, tenant):
