@@ -49,6 +49,12 @@ def commission_amount(rule: Rule, *, base: int, net: int, quantity: int) -> int:
     return math.floor(Fraction(net) * Fraction(rule.rate))
 
 
+def after_refund(rule: Rule, *, base: int, net: int, quantity: int, refunded: int) -> tuple[int, int]:
+    """A commission's (net, amount) once `refunded` more comes off its line: recomputed from the new net."""
+    net = max(0, net - refunded)
+    return net, commission_amount(rule, base=base, net=net, quantity=quantity)
+
+
 def earners(chain: list[tuple[str, str]], *, levels: int) -> list[tuple[int, str]]:
     """(level, distributor id) for each level that earns, from the chain of (distributor id, status) upward.
 

@@ -88,9 +88,9 @@ def shrink_for_refund(session: Session, *, order_id: str, refund_id: str, curren
     clawed, cancelled = [], []
     for commission in affected:
         before = commission.amount
-        commission.net = max(0, commission.net - refunded[commission.line_id])
-        commission.amount = rules.commission_amount(_rule_of(commission), base=commission.base, net=commission.net,
-                                                    quantity=commission.quantity)
+        commission.net, commission.amount = rules.after_refund(
+            _rule_of(commission), base=commission.base, net=commission.net, quantity=commission.quantity,
+            refunded=refunded[commission.line_id])
         if commission.net == 0:
             commission.status, commission.cancelled_at = "cancelled", now
             cancelled.append((commission, before))
