@@ -30,10 +30,10 @@ BATCH = 5_000
 _COMMISSIONS = Commission.__table__
 
 
-def request_settlement(session: Session) -> Settlement:
+def request_settlement(session: Session, *, limit: int = BATCH) -> Settlement:
     """Queue a settlement run now (on demand); its first batch job is written to the outbox."""
     settlement = _new_settlement(session, trigger="on_demand", status="queued")
-    _enqueue_batch(session, settlement.id, batch=1)
+    _enqueue_batch(session, settlement.id, batch=1, limit=limit)
     return settlement
 
 
