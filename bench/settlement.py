@@ -87,7 +87,6 @@ def reset(url: str) -> None:
         connection.execute("UPDATE commissions SET status = 'frozen', settled_at = NULL, settlement_id = NULL")
         connection.execute("DELETE FROM ledger_entries")
         connection.execute("DELETE FROM ledger_transactions")
-        connection.execute("DELETE FROM ledger_accounts")
         connection.execute("DELETE FROM settlements")
         connection.execute("DELETE FROM job_outbox")
     vacuum(url)
@@ -123,7 +122,8 @@ def settle_with_plain_sql(url: str) -> None:
 def check(url: str, expected: int) -> str:
     """That the job settled every row once and the ledger balances."""
     with psycopg.connect(url) as connection:
-        settled = connection.execute("SELECT count(*), sum(amount) FROM commissions WHERE status = 'settled'").fetchone()
+        settled = connection.execute("SELECT count(*), sum(amount) FROM commissions "
+                                     "WHERE status = 'settled'").fetchone()
         runs = connection.execute("SELECT sum(commissions), sum(amount) FROM settlements").fetchone()
         unbalanced = connection.execute("SELECT count(*) FROM (SELECT tenant_id, currency FROM ledger_entries "
                                         "GROUP BY tenant_id, currency HAVING sum(amount) <> 0) AS u").fetchone()[0]

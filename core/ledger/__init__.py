@@ -6,7 +6,7 @@ nothing caches them. Accounts are named by their owners (`distributor:{id}:avail
 knows no domain.
 """
 
-from core.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
+from core.ledger.models import LedgerEntry, LedgerTransaction
 from core.ledger.service import (
     Posting,
     Unbalanced,
@@ -18,7 +18,6 @@ from core.ledger.service import (
 )
 
 __all__ = [
-    "LedgerAccount",
     "LedgerEntry",
     "LedgerTransaction",
     "Posting",

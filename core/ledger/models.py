@@ -12,16 +12,6 @@ from core.db import Base, PublicId
 from core.tenancy import TenantScoped
 
 
-class LedgerAccount(TenantScoped, Base):
-    """An account that has ever been posted to, in one currency. Created by the first posting."""
-
-    __tablename__ = "ledger_accounts"
-
-    code: Mapped[str] = mapped_column(String(120), primary_key=True)
-    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
-    created_at: Mapped[datetime]
-
-
 class LedgerTransaction(TenantScoped, Base):
     """One balanced movement. `key` names the business effect (`accrual:{order_id}`), unique per tenant,
     so posting the same effect twice records it once."""
@@ -41,14 +31,13 @@ class LedgerTransaction(TenantScoped, Base):
 
 
 class LedgerEntry(TenantScoped, Base):
-    """One leg of a transaction: `amount` is signed, debit positive, credit negative, never zero."""
+    """One leg of a transaction: `amount` is signed, debit positive, credit negative, never zero. An account
+    is a name (`distributor:{id}:available`) and exists by having entries: its balance is their sum."""
 
     __tablename__ = "ledger_entries"
     __table_args__ = (
         ForeignKeyConstraint(["tenant_id", "transaction_id"],
                              ["ledger_transactions.tenant_id", "ledger_transactions.id"]),
-        ForeignKeyConstraint(["tenant_id", "account", "currency"],
-                             ["ledger_accounts.tenant_id", "ledger_accounts.code", "ledger_accounts.currency"]),
         CheckConstraint("amount <> 0", name="amount_not_zero"),
         Index("ix_ledger_entries_account", "tenant_id", "account", "currency", "id"),
         Index("ix_ledger_entries_transaction", "tenant_id", "transaction_id"),

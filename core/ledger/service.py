@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from core import clock
 from core.db import insert_ignoring_conflicts
 from core.ids import new_id
-from core.ledger.models import LedgerAccount, LedgerEntry, LedgerTransaction
+from core.ledger.models import LedgerEntry, LedgerTransaction
 from core.tenancy import require_tenant_id
 
 
@@ -35,7 +35,7 @@ def post(session: Session, *, kind: str, key: str, postings: Iterable[Posting], 
     """Record one balanced transaction once; returns its id, or None if `key` was posted before or nothing moves.
 
     Legs on the same account and currency are netted first, so a transaction holds one entry per account.
-    Raw inserts (three statements whatever the number of legs), so they name tenant_id themselves.
+    Raw inserts (two statements whatever the number of legs), so they name tenant_id themselves.
     """
     tenant_id = require_tenant_id()
     legs = _netted(postings)
@@ -50,15 +50,11 @@ def post(session: Session, *, kind: str, key: str, postings: Iterable[Posting], 
         index_elements=["tenant_id", "key"])
     if not inserted:
         return None  # this effect was recorded by an earlier run
-    insert_ignoring_conflicts(
-        session, LedgerAccount.__table__,
-        [{"tenant_id": tenant_id, "code": account, "currency": currency, "created_at": at}
-         for account, currency in legs],
-        index_elements=["tenant_id", "code", "currency"])
-    session.execute(LedgerEntry.__table__.insert(), [
+    # One multi-row INSERT: a settlement batch posts a pair of legs per distributor in one round trip.
+    session.execute(LedgerEntry.__table__.insert().values([
         {"tenant_id": tenant_id, "id": new_id("len"), "transaction_id": transaction_id, "account": account,
          "currency": currency, "amount": amount, "created_at": at}
-        for (account, currency), amount in legs.items()])
+        for (account, currency), amount in legs.items()]))
     return transaction_id
 
 

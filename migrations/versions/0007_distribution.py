@@ -1,4 +1,4 @@
-"""distribution and the ledger: distributors, bindings, commissions, settlements; ledger accounts,
+"""distribution and the ledger: distributors, bindings, commissions, settlements; ledger
 transactions and entries (entries and transactions refuse UPDATE); products' commission override
 
 Revision ID: 0007
@@ -39,14 +39,6 @@ _MUTABLE = {
 
 
 def upgrade() -> None:
-    op.create_table('ledger_accounts',
-    sa.Column('tenant_id', sa.String(length=40).with_variant(sa.String(length=40, collation='C'), 'postgresql'), nullable=False),
-    sa.Column('code', sa.String(length=120), nullable=False),
-    sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_ledger_accounts_tenant_id_tenants'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('tenant_id', 'code', 'currency', name=op.f('pk_ledger_accounts'))
-    )
     op.create_table('ledger_transactions',
     sa.Column('tenant_id', sa.String(length=40).with_variant(sa.String(length=40, collation='C'), 'postgresql'), nullable=False),
     sa.Column('id', sa.String(length=40).with_variant(sa.String(length=40, collation='C'), 'postgresql'), nullable=False),
@@ -102,7 +94,6 @@ def upgrade() -> None:
     sa.Column('amount', sa.BigInteger(), nullable=False),
     sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('amount <> 0', name=op.f('ck_ledger_entries_amount_not_zero')),
-    sa.ForeignKeyConstraint(['tenant_id', 'account', 'currency'], ['ledger_accounts.tenant_id', 'ledger_accounts.code', 'ledger_accounts.currency'], name=op.f('fk_ledger_entries_tenant_id_account_currency_ledger_accounts')),
     sa.ForeignKeyConstraint(['tenant_id', 'transaction_id'], ['ledger_transactions.tenant_id', 'ledger_transactions.id'], name=op.f('fk_ledger_entries_tenant_id_transaction_id_ledger_transactions')),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_ledger_entries_tenant_id_tenants'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_ledger_entries'))
@@ -184,4 +175,3 @@ def downgrade() -> None:
     op.drop_table('settlements')
     op.drop_index('ix_ledger_transactions_tenant_id_kind_created_at', table_name='ledger_transactions')
     op.drop_table('ledger_transactions')
-    op.drop_table('ledger_accounts')

@@ -1,5 +1,3 @@
-from decimal import Decimal
-
 import marshmallow as ma
 
 from core.api import PageArgsSchema, Schema
@@ -25,8 +23,14 @@ class ProductCreateSchema(Schema):
     skus = ma.fields.List(ma.fields.Nested(SkuCreateSchema), required=True, validate=ma.validate.Length(min=1, max=100))
 
 
-_rate = {"as_string": True, "places": None, "allow_none": True,
-         "validate": ma.validate.Range(min=Decimal("0"), max=Decimal("1")),
+def _between_zero_and_one(rate) -> None:
+    # Not ma.validate.Range: apispec would document its bounds as strings (the field dumps decimals as
+    # strings), which is not valid OpenAPI.
+    if not 0 <= rate <= 1:
+        raise ma.ValidationError("Must be between 0 and 1.")
+
+
+_rate = {"as_string": True, "places": None, "allow_none": True, "validate": _between_zero_and_one,
          "metadata": {"description": "A decimal string, e.g. \"0.10\""}}
 _amount = {"strict": True, "allow_none": True, "validate": ma.validate.Range(min=0, max=MAX_PRICE),
            "metadata": {"description": "Minor units per unit sold; 0 pays no commission at this level"}}

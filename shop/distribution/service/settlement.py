@@ -39,16 +39,20 @@ def request_settlement(session: Session, *, limit: int = BATCH) -> Settlement:
 
 def start_periodic_settlement(session: Session, *, limit: int = BATCH) -> Settlement | None:
     """The periodic run: when something is due, record a run and settle its first batch here."""
-    due = session.scalar(select(exists().where(Commission.status == "frozen", Commission.final_at.is_not(None))))
-    if not due:
+    if not _anything_due(session):
         return None
     settlement = _new_settlement(session, trigger="periodic", status="running")
     run_settlement_batch(session, settlement_id=settlement.id, batch=1, limit=limit)
     return settlement
 
 
+def _anything_due(session: Session) -> bool:
+    return bool(session.scalar(select(exists().where(Commission.status == "frozen", Commission.final_at.is_not(None)))))
+
+
 def run_settlement_batch(session: Session, *, settlement_id: str, batch: int, limit: int = BATCH) -> int:
-    """Settle one batch for a run; a full batch queues the next one, a short one completes the run."""
+    """Settle one batch for a run; a full batch queues the next one while anything is left to settle
+    (rows other runs hold count: they may give up), else the run is completed."""
     settlement = session.scalars(
         select(Settlement).where(Settlement.id == settlement_id).with_for_update()
         .execution_options(populate_existing=True)).one_or_none()
@@ -69,7 +73,7 @@ def run_settlement_batch(session: Session, *, settlement_id: str, batch: int, li
     settlement.commissions += len(settled)
     settlement.amount += sum(totals.values())
     settlement.batches += 1
-    if len(settled) >= limit:
+    if len(settled) >= limit and _anything_due(session):
         _enqueue_batch(session, settlement_id, batch=batch + 1, limit=limit)
     else:
         settlement.status, settlement.completed_at = "completed", clock.now()

@@ -12,7 +12,6 @@ from sqlalchemy import text
 from core.db import unit_of_work
 from core.tenancy import tenant_scope
 from shop.distribution import service
-from shop.distribution.accounts import account
 from shop.distribution.models import Settlement
 from tests.integration.distribution.seeding import seed_due_commissions, settled_state
 
@@ -62,20 +61,20 @@ def test_overlapping_runs_settle_every_commission_exactly_once(tenant, start_wor
 
 def test_a_worker_killed_mid_batch_settles_nothing_and_a_new_worker_finishes_the_batch(
         tenant, start_worker, database_url, rq_mode):
-    distributors = seed_due_commissions(tenant.id, count=2000, distributors=5, amount=3)
-    # Hold the batch after its UPDATE: an uncommitted insert of an account the batch's ledger posting
-    # needs makes the worker's own insert wait on it, with its commissions updated but not committed.
-    blocker = psycopg.connect(database_url)
-    blocker.execute("INSERT INTO ledger_accounts (tenant_id, code, currency, created_at) VALUES (%s, %s, 'CNY', now())",
-                    (tenant.id, account(distributors[0], "available")))
+    seed_due_commissions(tenant.id, count=2000, distributors=5, amount=3)
     run_id = request_run(tenant.id, limit=5000)
+    # Hold the batch after its UPDATE: an uncommitted ledger transaction with the key the batch will post
+    # under makes the worker's own insert wait on it, with its commissions updated but not committed.
+    blocker = psycopg.connect(database_url)
+    blocker.execute("INSERT INTO ledger_transactions (tenant_id, id, kind, key, created_at) "
+                    "VALUES (%s, 'ltx_blocker', 'test', %s, now())", (tenant.id, f"settlement:{run_id}:1"))
     doomed = start_worker()
 
     def worker_backend():
         with psycopg.connect(database_url, autocommit=True) as watcher:
             row = watcher.execute("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                                   "AND datname = current_database() "
-                                  "AND query LIKE 'INSERT INTO ledger_accounts%%'").fetchone()
+                                  "AND query LIKE 'INSERT INTO ledger_transactions%%'").fetchone()
             return row[0] if row else None
 
     assert wait_until(lambda: worker_backend() is not None, timeout=60), doomed.stop()
