@@ -51,8 +51,10 @@ def _anything_due(session: Session) -> bool:
 
 
 def run_settlement_batch(session: Session, *, settlement_id: str, batch: int, limit: int = BATCH) -> int:
-    """Settle one batch for a run; a full batch queues the next one while anything is left to settle
-    (rows other runs hold count: they may give up), else the run is completed."""
+    """Settle one batch for a run; a full batch queues the next one, a short one completes the run.
+
+    (Asking whether anything is left after a full batch costs more than the empty batch it would save: the
+    rows just settled still sit in the due index until this transaction ends.)"""
     settlement = session.scalars(
         select(Settlement).where(Settlement.id == settlement_id).with_for_update()
         .execution_options(populate_existing=True)).one_or_none()
@@ -73,7 +75,7 @@ def run_settlement_batch(session: Session, *, settlement_id: str, batch: int, li
     settlement.commissions += len(settled)
     settlement.amount += sum(totals.values())
     settlement.batches += 1
-    if len(settled) >= limit and _anything_due(session):
+    if len(settled) >= limit:  # more may be due: the next batch finds out (an empty one completes the run)
         _enqueue_batch(session, settlement_id, batch=batch + 1, limit=limit)
     else:
         settlement.status, settlement.completed_at = "completed", clock.now()
@@ -82,8 +84,8 @@ def run_settlement_batch(session: Session, *, settlement_id: str, batch: int, li
 
 
 def settle_due(session: Session, *, settlement_id: str, now: datetime, limit: int) -> list[Row]:
-    """Settle up to `limit` due commissions of the current tenant; returns (distributor_id, currency, amount)
-    of each. Raw SQL on a tenant table, so it names tenant_id itself."""
+    """Settle up to `limit` due commissions of the current tenant; returns (id, distributor_id, currency,
+    amount) of each. Raw SQL on a tenant table, so it names tenant_id itself."""
     tenant_id = require_tenant_id()
     settle = _SETTLE.get(session.get_bind().dialect.name, _settle_selected)
     return settle(session, tenant_id=tenant_id, settlement_id=settlement_id, now=now, limit=limit)
@@ -107,7 +109,7 @@ def _settle_in_one_statement(session: Session, *, tenant_id: str, settlement_id:
         update(_COMMISSIONS)
         .where(_COMMISSIONS.c.tenant_id == due.c.tenant_id, _COMMISSIONS.c.id == due.c.id)
         .values(status="settled", settled_at=now, settlement_id=settlement_id)
-        .returning(_COMMISSIONS.c.distributor_id, _COMMISSIONS.c.currency, _COMMISSIONS.c.amount)
+        .returning(_COMMISSIONS.c.id, _COMMISSIONS.c.distributor_id, _COMMISSIONS.c.currency, _COMMISSIONS.c.amount)
     ).all()
 
 
@@ -122,7 +124,7 @@ def _settle_selected(session: Session, *, tenant_id: str, settlement_id: str, no
                                    _COMMISSIONS.c.status == "frozen")
         .values(status="settled", settled_at=now, settlement_id=settlement_id))
     return session.execute(
-        select(_COMMISSIONS.c.distributor_id, _COMMISSIONS.c.currency, _COMMISSIONS.c.amount)
+        select(_COMMISSIONS.c.id, _COMMISSIONS.c.distributor_id, _COMMISSIONS.c.currency, _COMMISSIONS.c.amount)
         .where(_COMMISSIONS.c.tenant_id == tenant_id, _COMMISSIONS.c.settlement_id == settlement_id,
                _COMMISSIONS.c.id.in_(ids))).all()
 
