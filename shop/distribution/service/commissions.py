@@ -158,20 +158,19 @@ def _record(session: Session, *, kind: str, order_id: str, customer_id: str, cur
         return []
     ledger.post(session, kind="commission.accrual", key=f"accrual:{kind}:{order_id}", reference=order_id,
                 postings=[posting for commission in commissions
-                          for posting in _moved(commission.distributor_id, commission.amount, currency,
-                                                debit=EXPENSE, credit="frozen")])
+                          for posting in _pair(EXPENSE, account(commission.distributor_id, "frozen"),
+                                               commission.amount, currency)])
     return commissions
 
 
-def _moved(distributor_id: str, amount: int, currency: str, *, debit: str, credit: str) -> list[ledger.Posting]:
-    debit_account = debit if ":" in debit else account(distributor_id, debit)
-    credit_account = credit if ":" in credit else account(distributor_id, credit)
-    return [ledger.Posting(debit_account, amount, currency), ledger.Posting(credit_account, -amount, currency)]
+def _pair(debit: str, credit: str, amount: int, currency: str) -> list[ledger.Posting]:
+    return [ledger.Posting(debit, amount, currency), ledger.Posting(credit, -amount, currency)]
 
 
 def _reversal(changes: list[tuple[Commission, int]], currency: str) -> list[ledger.Posting]:
+    """What refunds took back: Dr the earner's frozen / Cr the shop's commission expense."""
     return [posting for commission, amount in changes if amount
-            for posting in _moved(commission.distributor_id, amount, currency, debit="frozen", credit=EXPENSE)]
+            for posting in _pair(account(commission.distributor_id, "frozen"), EXPENSE, amount, currency)]
 
 
 def _rule_of(commission: Commission) -> rules.Rule:

@@ -89,16 +89,17 @@ def test_twenty_threads_binding_and_paying_at_once(app, tenant, start_worker):
             assert level1["amount"] == order["total"] // 10
             assert sum(c["amount"] for c in found) <= order["total"] * 15 // 100
 
-    # After-sales and settlement run in real worker processes.
+    # After-sales and settlement run in real worker processes (whose scheduler may first fan periodic work
+    # out to every tenant of the test database: the waits are generous).
     start_worker()
     for _session, orders in arrivals:
         for order in orders:
             tenant.admin.post(f"/v1/admin/orders/{order['id']}/ship", expect=200)
             tenant.admin.post(f"/v1/admin/orders/{order['id']}/complete", expect=200)
-    assert wait_until(lambda: all(c["final_at"] for c in commissions(tenant)))
+    assert wait_until(lambda: all(c["final_at"] for c in commissions(tenant)), timeout=240)
     run = tenant.admin.post("/v1/finance/settlements", expect=202).get_json()
     assert wait_until(lambda: tenant.admin.get(f"/v1/finance/settlements/{run['id']}").get_json()["status"]
-                      == "completed")
+                      == "completed", timeout=240)
 
     everything = commissions(tenant)
     assert {c["status"] for c in everything} == {"settled"}
