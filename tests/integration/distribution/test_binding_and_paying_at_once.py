@@ -6,7 +6,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from core import ledger
 from core.db import unit_of_work
@@ -99,7 +99,7 @@ def test_twenty_threads_binding_and_paying_at_once(app, tenant, start_worker):
     assert wait_until(lambda: all(c["final_at"] for c in commissions(tenant)), timeout=240)
     run = tenant.admin.post("/v1/finance/settlements", expect=202).get_json()
     assert wait_until(lambda: tenant.admin.get(f"/v1/finance/settlements/{run['id']}").get_json()["status"]
-                      == "completed", timeout=240)
+                      == "completed", timeout=240), jobs_of(tenant.id)
 
     everything = commissions(tenant)
     assert {c["status"] for c in everything} == {"settled"}
@@ -108,6 +108,14 @@ def test_twenty_threads_binding_and_paying_at_once(app, tenant, start_worker):
         assert account(member)["balance"] == {"frozen": 0, "available": earned, "withdrawing": 0, "withdrawn": 0}
     with unit_of_work() as session, tenant_scope(tenant.id):
         assert ledger.totals_by_currency(session) == {"CNY": 0}
+
+
+def jobs_of(tenant_id: str) -> list:
+    """The tenant's job intents, to say why a wait ran out."""
+    with unit_of_work() as session:
+        return [tuple(row) for row in session.execute(text(
+            "SELECT id, name, attempts, enqueued_at, completed_at, skipped_at, failed_at, last_error FROM job_outbox "
+            "WHERE tenant_id = :t ORDER BY created_at"), {"t": tenant_id})]
 
 
 def assert_no_cycle(tenant_id: str) -> None:
