@@ -110,12 +110,17 @@ def test_twenty_threads_binding_and_paying_at_once(app, tenant, start_worker):
         assert ledger.totals_by_currency(session) == {"CNY": 0}
 
 
-def jobs_of(tenant_id: str) -> list:
-    """The tenant's job intents, to say why a wait ran out."""
+def jobs_of(tenant_id: str) -> str:
+    """What the queue holds, to say why a wait ran out: this tenant's unfinished intents, and every
+    tenant's handed-on but unfinished ones by name."""
     with unit_of_work() as session:
-        return [tuple(row) for row in session.execute(text(
-            "SELECT id, name, attempts, enqueued_at, completed_at, skipped_at, failed_at, last_error FROM job_outbox "
-            "WHERE tenant_id = :t ORDER BY created_at"), {"t": tenant_id})]
+        mine = session.execute(text(
+            "SELECT name, attempts, enqueued_at IS NOT NULL, left(last_error, 200) FROM job_outbox "
+            "WHERE tenant_id = :t AND completed_at IS NULL AND name NOT LIKE 'shop.expire%'"), {"t": tenant_id}).all()
+        waiting = session.execute(text(
+            "SELECT name, count(*), max(left(last_error, 200)) FROM job_outbox WHERE completed_at IS NULL "
+            "AND failed_at IS NULL AND skipped_at IS NULL AND run_at <= now() GROUP BY name")).all()
+    return f"mine: {[tuple(r) for r in mine]}\nall due: {[tuple(r) for r in waiting]}"
 
 
 def assert_no_cycle(tenant_id: str) -> None:

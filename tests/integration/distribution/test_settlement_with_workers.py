@@ -44,7 +44,7 @@ def test_overlapping_runs_settle_every_commission_exactly_once(tenant, start_wor
     seed_due_commissions(tenant.id, count=3000, distributors=12, amount=7)
     first, second = request_run(tenant.id, limit=100), request_run(tenant.id, limit=100)
 
-    # Two workers run both runs' batches at once; their schedulers may start a periodic run beside them too.
+    # Two workers run both runs' batches at once.
     workers = [start_worker(), start_worker()]
 
     assert wait_until(lambda: completed(tenant.id, [first, second]), timeout=240), [w.stop() for w in workers]
@@ -63,7 +63,6 @@ def test_a_worker_killed_mid_batch_settles_nothing_and_a_new_worker_finishes_the
         tenant, start_worker, database_url, rq_mode):
     seed_due_commissions(tenant.id, count=2000, distributors=5, amount=3)
     run_id = request_run(tenant.id, limit=5000)
-    keep_periodic_settlement_away(database_url)
     # Hold the batch after its UPDATE: an uncommitted ledger transaction with the key the batch will post
     # under makes the worker's own insert wait on it, with its commissions updated but not committed.
     blocker = psycopg.connect(database_url)
@@ -103,16 +102,6 @@ def test_a_worker_killed_mid_batch_settles_nothing_and_a_new_worker_finishes_the
     assert state["by_status"] == {"settled": 2000} and state["by_run"] == {run_id: 2000}
     assert runs(tenant.id)[run_id].commissions == 2000 and runs(tenant.id)[run_id].amount == 6000
     assert state["available"] == 6000 and state["totals"] == {"CNY": 0}
-
-
-def keep_periodic_settlement_away(database_url: str) -> None:
-    """Claim the scheduler's next slots of the periodic run, so that the on-demand batch is the one that
-    meets the blocker and is killed (a periodic run would settle the same rows under another key)."""
-    slot = int(time.time() // 600)
-    with psycopg.connect(database_url, autocommit=True) as connection:
-        for claimed in (slot, slot + 1):
-            connection.execute("INSERT INTO scheduler_ticks (name, slot, created_at) VALUES "
-                               "('distribution.settle', %s, now()) ON CONFLICT DO NOTHING", (claimed,))
 
 
 def test_a_settlement_job_delivered_twice_settles_once(tenant, start_worker, rq_mode):
