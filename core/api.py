@@ -79,7 +79,7 @@ class ErrorSchema(ma.Schema):
 class ErrorResponses(BasePlugin):
     """Documents the refusals every route of a kind can give, so a route added later is documented too:
     401 and 403 where a credential is needed (a missing or wrong one; another role; a suspended tenant),
-    404 where the path names an object, 409 on every change (a state or idempotency conflict; the route's
+    404 where the path or the body names an object, 409 on every change (a state or idempotency conflict; the route's
     own description names its reasons), 422 where the route reads a body, query or Idempotency-Key. No
     catch-all `default`: a status a route can answer and the document does not name is a fuzzing failure."""
 
@@ -95,6 +95,7 @@ class ErrorResponses(BasePlugin):
                 wanted += [409, 422]
             if "requestBody" in operation:
                 wanted.append(400)  # a body that is not JSON
+                wanted.append(404)  # a body naming an object that is absent (or another tenant's)
             if any(p.get("in") == "query" for p in operation.get("parameters", [])):
                 wanted.append(422)
             for status in wanted:

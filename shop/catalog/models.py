@@ -23,6 +23,8 @@ class Product(TenantScoped, Base):
     description: Mapped[str | None] = mapped_column(Text)
     image_urls: Mapped[list] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(16), default="active")
+    # Distribution's per-product override: {level1_rate?, level2_rate?, level1_amount?, level2_amount?} or None.
+    commission: Mapped[dict | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -23,11 +23,35 @@ class ProductCreateSchema(Schema):
     skus = ma.fields.List(ma.fields.Nested(SkuCreateSchema), required=True, validate=ma.validate.Length(min=1, max=100))
 
 
+def _between_zero_and_one(rate) -> None:
+    # Not ma.validate.Range: apispec would document its bounds as strings (the field dumps decimals as
+    # strings), which is not valid OpenAPI.
+    if not 0 <= rate <= 1:
+        raise ma.ValidationError("Must be between 0 and 1.")
+
+
+_rate = {"as_string": True, "places": None, "allow_none": True, "validate": _between_zero_and_one,
+         "metadata": {"description": "A decimal string, e.g. \"0.10\""}}
+_amount = {"strict": True, "allow_none": True, "validate": ma.validate.Range(min=0, max=MAX_PRICE),
+           "metadata": {"description": "Minor units per unit sold; 0 pays no commission at this level"}}
+
+
+class CommissionOverrideSchema(Schema):
+    """A product's commission, per level: a fixed amount per unit wins over a rate; unset levels use the tenant's."""
+
+    level1_rate = ma.fields.Decimal(**_rate)
+    level2_rate = ma.fields.Decimal(**_rate)
+    level1_amount = ma.fields.Integer(**_amount)
+    level2_amount = ma.fields.Integer(**_amount)
+
+
 class ProductUpdateSchema(Schema):
     title = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
     description = ma.fields.String(allow_none=True, validate=ma.validate.Length(max=10_000))
     image_urls = ma.fields.List(ma.fields.Url(), validate=ma.validate.Length(max=20))
     status = ma.fields.String(validate=ma.validate.OneOf(["active", "archived"]))
+    commission = ma.fields.Nested(CommissionOverrideSchema, allow_none=True,
+                                  metadata={"description": "Distribution commission override; null removes it"})
 
 
 class SkuUpdateSchema(Schema):
@@ -68,6 +92,7 @@ class ProductSchema(Schema):
     description = ma.fields.String(allow_none=True)
     image_urls = ma.fields.List(ma.fields.String())
     status = ma.fields.String()
+    commission = ma.fields.Dict(allow_none=True)
     skus = ma.fields.List(ma.fields.Nested(SkuSchema))
     created_at = ma.fields.DateTime()
     updated_at = ma.fields.DateTime()

@@ -57,13 +57,32 @@ def get_product(session: Session, *, product_id: str) -> Product:
 
 
 def update_product(session: Session, *, product_id: str, **changes) -> Product:
-    """Change a product's title, description, images or status (archiving hides it from the storefront)."""
+    """Change a product's title, description, images, status (archiving hides it from the storefront) or
+    commission override (null removes it)."""
     product = get_product(session, product_id=product_id)
+    if "commission" in changes:
+        changes["commission"] = _commission_document(changes["commission"])
     for name, value in changes.items():
         setattr(product, name, value)
     product.updated_at = clock.now()
     session.flush()
     return product
+
+
+def _commission_document(override: dict | None) -> dict | None:
+    """Stored as JSON: rates as decimal strings, levels left unset omitted; nothing set means no override."""
+    document = {key: str(value) if key.endswith("_rate") else value
+                for key, value in (override or {}).items() if value is not None}
+    return document or None
+
+
+def commission_overrides(session: Session, *, product_ids: list[str]) -> dict[str, dict]:
+    """The commission override of each of these products that has one, by product id."""
+    if not product_ids:
+        return {}
+    rows = session.execute(select(Product.id, Product.commission).where(
+        Product.id.in_(sorted(set(product_ids))), Product.commission.is_not(None)))
+    return {product_id: commission for product_id, commission in rows if commission}
 
 
 def update_sku(session: Session, *, sku_id: str, stock: int | None = None, stock_delta: int | None = None,

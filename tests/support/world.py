@@ -82,7 +82,6 @@ def referrals(world: World) -> None:
     world.ids["referral"] = referral["id"]
 
 
-
 def vouchers(world: World) -> None:
     """An issue pool with generated codes, one granted; a Douyin accept pool with a code verified in store and
     one still available; a reward handing out codes; a platform event."""
@@ -104,4 +103,22 @@ def vouchers(world: World) -> None:
                                              expect=201).get_json()["id"]
 
 
-EXTENSIONS: list = [shop, loyalty, referrals, vouchers]
+
+def distribution(world: World) -> None:
+    """A distributor (the world's consumer) with a bound buyer whose paid order earned two commissions at
+    two levels, the ledger postings they made, and a settlement run."""
+    admin, tenant = world.tenant.admin, world.tenant
+    tenant.settings({"distribution": {"enabled": True, "who": "everyone", "levels": 2, "self_purchase": True}})
+    world.ids["distributor"] = world.consumer.post("/v1/storefront/distributor", {}, expect=201).get_json()["id"]
+    world.ids["invite_code"] = world.consumer.get("/v1/storefront/me", expect=200).get_json()["invite_code"]
+    buyer = tenant.consumer()
+    buyer.post("/v1/storefront/bindings", {"invite_code": world.ids["invite_code"]}, expect=201)
+    order = buyer.post("/v1/storefront/orders", {"lines": [{"sku_id": world.ids["sku"], "quantity": 1}]},
+                       expect=201).get_json()
+    admin.post(f"/v1/admin/orders/{order['id']}/offline-payment", expect=200)
+    world.ids["commission"] = admin.get("/v1/finance/commissions", query={"order_id": order["id"]},
+                                        expect=200).get_json()["data"][0]["id"]
+    world.ids["settlement"] = admin.post("/v1/finance/settlements", expect=202).get_json()["id"]
+
+
+EXTENSIONS: list = [shop, loyalty, referrals, vouchers, distribution]

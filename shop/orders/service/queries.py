@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.api import Page
@@ -48,3 +48,11 @@ def list_refunds(session: Session, *, order_id: str, limit: int, starting_after:
     get_order(session, order_id=order_id)
     query = select(Refund).where(Refund.order_id == order_id)
     return paginate(session, query, id_column=Refund.id, limit=limit, starting_after=starting_after)
+
+
+def net_paid_spend(session: Session, *, customer_id: str) -> int:
+    """What a customer has paid for orders, less what was refunded, in minor units."""
+    return int(session.scalar(
+        select(func.coalesce(func.sum(Order.total - Order.refunded_total), 0))
+        .where(Order.customer_id == customer_id, Order.paid_at.is_not(None))
+    ))

@@ -49,7 +49,8 @@ def jobs_of_the_slot() -> dict[str, list[str]]:
             rows = session.scalars(select(OutboxJob).where(OutboxJob.id.startswith(prefix))).all()
             # The slot is the key's last part: keep the intents of slots as far ahead as the travel.
             horizon = time.time() + (TRAVEL_DAYS - 1) * 86400
-            by_task[spec.name] = [row.tenant_id for row in rows if int(row.id.rsplit(":", 1)[1]) * seconds > horizon]
+            slots = [(row.tenant_id, row.id.rsplit(":", 1)[1]) for row in rows]  # on-demand runs share the prefix
+            by_task[spec.name] = [tenant for tenant, slot in slots if slot.isdigit() and int(slot) * seconds > horizon]
     return by_task
 
 
