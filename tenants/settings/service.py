@@ -60,6 +60,13 @@ def _merge(base: dict, patch: dict) -> dict:
     return merged
 
 
+def _loaded_or_none(registered, values: dict | None) -> dict | None:
+    try:
+        return registered.schema().load(values or {})
+    except ma.ValidationError:  # stored before a stricter schema: anything valid now is a change
+        return None
+
+
 def update(session: Session, *, patch: dict) -> dict:
     """Merge a partial document into the settings; invalid values change nothing (422)."""
     registered = sections()
@@ -67,21 +74,26 @@ def update(session: Session, *, patch: dict) -> dict:
     if unknown:
         raise InvalidRequest("Unknown settings sections", errors={"json": {n: ["Unknown section."] for n in unknown}})
     stored = _stored(session)
-    errors = {}
+    errors, changed = {}, []
     for name, partial in patch.items():
         if not isinstance(partial, dict):
             errors[name] = ["Must be an object."]
             continue
         candidate = _merge(stored.get(name) or {}, partial)
         try:
-            registered[name].schema().load(candidate)
+            loaded = registered[name].schema().load(candidate)
         except ma.ValidationError as error:
             errors[name] = error.messages
             continue
+        if loaded != _loaded_or_none(registered[name], stored.get(name)):
+            changed.append(registered[name])
         stored[name] = candidate
     if errors:
         raise InvalidRequest("Invalid settings", errors={"json": errors})
     _tenant(session).settings = stored
     session.info.pop("settings_sections", None)
     session.flush()
+    for section_changed in changed:
+        for listener in section_changed.listeners:
+            listener(session)
     return get_all(session)
