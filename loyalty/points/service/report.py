@@ -22,8 +22,9 @@ def points_report(session: Session) -> dict:
     """
     now = clock.now()
     kind, points = PointsEntry.kind, PointsEntry.points
+    credits = ["earn", "sign_in", "campaign"]
     ledger = session.execute(select(
-        _sum(kind.in_(["earn", "sign_in"]) | and_(kind == "adjustment", points > 0), points).label("issued"),
+        _sum(kind.in_(credits) | and_(kind == "adjustment", points > 0), points).label("issued"),
         _sum(kind.in_(["spend", "release", "return", "exchange"]), -points).label("spent_or_held"),
         _sum(kind == "expire", -points).label("expired"),
         _sum((kind == "reversal") | and_(kind == "adjustment", points < 0), -points).label("reversed"),
