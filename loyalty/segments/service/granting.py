@@ -32,7 +32,7 @@ from loyalty.segments.settings import frequency_cap
 from loyalty.settings import loyalty_rules
 
 BATCH_SIZE = 500
-STALLED_AFTER = timedelta(minutes=1)
+STALLED_AFTER = timedelta(seconds=10)  # batches follow each other within a second or two
 _RECIPIENTS = CampaignRecipient.__table__
 
 
@@ -68,10 +68,13 @@ def grant_batch(session: Session, *, campaign_id: str) -> str:
 
 
 def resume_stalled(session: Session) -> int:
-    """Enqueue a batch for every running campaign of the tenant that made no progress lately (its worker
-    died mid-batch, or its job was lost); returns how many."""
-    stalled = list(session.scalars(select(Campaign.id).where(
-        Campaign.status == "running", Campaign.progressed_at < clock.now() - STALLED_AFTER)))
+    """Enqueue a batch for every running campaign of the tenant that no batch is granting now and that made
+    no progress lately (its worker died mid-batch, or its next job was lost); returns how many."""
+    stalled = list(session.scalars(
+        select(Campaign.id)
+        .where(Campaign.status == "running", Campaign.progressed_at < clock.now() - STALLED_AFTER)
+        .with_for_update(skip_locked=True)  # a batch holds its campaign's row while it grants
+    ))
     for campaign_id in stalled:
         jobs.enqueue(session, BATCH_JOB, key=f"campaign:{campaign_id}:resume:{new_id('res')}", campaign_id=campaign_id)
     return len(stalled)

@@ -175,7 +175,8 @@ class _Scoped:
 
 
 def condition_values(kind: str):
-    return {"number": st.integers(0, 4) | st.sampled_from([100, 200, 300]) | st.integers(0, 400), "stage": st.sampled_from(STAGES), "tag": st.sampled_from(["tag_0", "tag_1"]),
+    return {"number": st.integers(0, 4) | st.sampled_from([100, 200, 300]) | st.integers(0, 400),
+            "stage": st.sampled_from(STAGES), "tag": st.sampled_from(["tag_0", "tag_1"]),
             "boolean": st.booleans()}[kind]
 
 
