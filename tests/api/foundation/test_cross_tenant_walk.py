@@ -30,6 +30,12 @@ REFERENCE_BODIES = {
     ("POST", "/v1/storefront/orders/preview"): _order_bodies,
     ("POST", "/v1/admin/rewards"): lambda ids: [{"name": "steal", "points_cost": 1,
                                                  "coupon_template_id": ids["coupon_template"]}],
+    ("POST", "/v1/admin/tags"): lambda ids: [{"name": "steal", "rule": {"all": [
+        {"field": "tag", "op": "eq", "value": ids["tag"]}]}}],
+    ("POST", "/v1/admin/segments"): lambda ids: [{"name": "steal", "rule": {"any": [
+        {"field": "tag", "op": "ne", "value": ids["tag"]}]}}],
+    ("POST", "/v1/admin/campaigns"): lambda ids: [{"name": "steal", "segment_id": ids["segment"], "action": {
+        "kind": "grant_coupon", "coupon_template_id": ids["coupon_template"]}}],
 }
 
 
@@ -125,7 +131,9 @@ def test_another_tenants_credentials_reach_none_of_its_objects_on_any_route(app,
                 body = json.loads(json.dumps(body).replace("{own_sku}", intruder_world.ids["sku"]))
                 fake = json.loads(json.dumps(body).replace(victim.ids["sku"], "sku_doesnotexist000000000000")
                                   .replace(victim.ids["coupon"], "cpn_doesnotexist000000000000")
-                                  .replace(victim.ids["coupon_template"], "cpt_doesnotexist000000000000"))
+                                  .replace(victim.ids["coupon_template"], "cpt_doesnotexist000000000000")
+                                  .replace(victim.ids["segment"], "seg_doesnotexist000000000000")
+                                  .replace(victim.ids["tag"], "tag_doesnotexist000000000000"))
                 for who, caller in intruder.items():
                     named, missing = caller.request(method, rule, json=body), caller.request(method, rule, json=fake)
                     described = f"{who} {method} {rule} {body}: {named.get_data(as_text=True)[:300]}"
