@@ -1,4 +1,4 @@
-"""Segments' jobs: the daily refresh of every tenant, and campaign batches with their safety net."""
+"""Segments' jobs: the daily refresh of every tenant, and campaign batches with the watch on each."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from core import jobs
 from loyalty.segments import service
-from loyalty.segments.service.campaigns import BATCH_JOB
+from loyalty.segments.service.granting import BATCH_JOB, WATCH_JOB
 from loyalty.segments.service.lifecycle import REFRESH_JOB
 
 
@@ -20,12 +20,12 @@ def refresh(session: Session) -> None:
 
 
 @jobs.job(BATCH_JOB)
-def grant_campaign_batch(session: Session, *, campaign_id: str) -> None:
-    """One batch of a running campaign's grants; it enqueues the next."""
-    service.grant_batch(session, campaign_id=campaign_id)
+def grant_campaign_batch(session: Session, *, campaign_id: str, batches: int) -> None:
+    """One batch of a running campaign's grants; it schedules the next."""
+    service.grant_batch(session, campaign_id=campaign_id, batches=batches)
 
 
-@jobs.periodic("loyalty.segments.resume_campaigns", every=timedelta(minutes=1))
-def resume_campaigns(session: Session) -> None:
-    """Pick up running campaigns whose batches stopped (a worker died mid-batch)."""
-    service.resume_stalled(session)
+@jobs.job(WATCH_JOB)
+def watch_campaign_batch(session: Session, *, campaign_id: str, batches: int) -> None:
+    """Do a campaign's batch if its own job has not (its worker died mid-batch)."""
+    service.watch_batch(session, campaign_id=campaign_id, batches=batches)

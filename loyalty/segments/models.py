@@ -125,10 +125,9 @@ class Campaign(TenantScoped, Base):
     granted: Mapped[int] = mapped_column(Integer, default=0)
     skipped_capped: Mapped[int] = mapped_column(Integer, default=0)
     skipped_limit: Mapped[int] = mapped_column(Integer, default=0)
-    batches: Mapped[int] = mapped_column(Integer, default=0)
+    batches: Mapped[int] = mapped_column(Integer, default=0)  # done so far: the chain's position
     created_at: Mapped[datetime]
     launched_at: Mapped[datetime | None]
-    progressed_at: Mapped[datetime | None]  # the last batch (or the launch): a stalled campaign is resumed
     completed_at: Mapped[datetime | None]
 
 

@@ -1,6 +1,6 @@
 """What segments subscribes to and registers (called from loyalty/wiring.py)."""
 
-import loyalty.segments.jobs  # noqa: F401 - registers the refresh, campaign batches and their sweep
+import loyalty.segments.jobs  # noqa: F401 - registers the refresh, campaign batches and their watches
 from core.events import AfterSalesClosed, DistributorStatusChanged, OrderPaid, OrderRefunded, subscribe
 from loyalty.segments import handlers, service
 from loyalty.segments.service import customers

@@ -62,7 +62,6 @@ def upgrade() -> None:
     sa.Column('batches', sa.Integer(), nullable=False),
     sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('launched_at', core.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('progressed_at', core.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('completed_at', core.db.UTCDateTime(timezone=True), nullable=True),
     sa.CheckConstraint("(action = 'grant_coupon' AND coupon_template_id IS NOT NULL) OR (action = 'grant_points' AND points > 0)", name=op.f('ck_campaigns_action_complete')),
     sa.ForeignKeyConstraint(['tenant_id', 'coupon_template_id'], ['coupon_templates.tenant_id', 'coupon_templates.id'], name=op.f('fk_campaigns_tenant_id_coupon_template_id_coupon_templates')),

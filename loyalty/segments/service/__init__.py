@@ -1,7 +1,7 @@
 """Segments: lifecycle stages and RFM, tags, segments, campaigns, and the facts they are computed from."""
 
 from loyalty.segments.service.campaigns import create_campaign, dry_run, get_campaign, launch, list_campaigns
-from loyalty.segments.service.granting import grant_batch, resume_stalled
+from loyalty.segments.service.granting import grant_batch, watch_batch
 from loyalty.segments.service.lifecycle import (
     customer_lifecycle,
     refresh_scores,
@@ -31,5 +31,5 @@ __all__ = [
     "get_campaign", "get_segment", "get_tag", "grant_batch", "launch", "list_campaigns", "list_segments",
     "list_tags", "preview", "record_distributor_status", "record_final", "record_paid", "record_refunded",
     "refresh_rule_tags", "refresh_scores", "refresh_stages", "refresh_tag", "refresh_tenant", "remove_customer",
-    "request_refresh", "resume_stalled",
+    "request_refresh", "watch_batch",
 ]

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from core import clock, jobs
+from core import clock
 from core.api import Page
 from core.errors import InvalidRequest, InvalidState, NotFound
 from core.ids import new_id
@@ -17,12 +17,11 @@ from loyalty.coupons import service as coupons
 from loyalty.coupons.models import CouponTemplate
 from loyalty.segments.models import Campaign, CampaignRecipient, SegmentOrder
 from loyalty.segments.rules import DAY
+from loyalty.segments.service.granting import schedule_batch
 from loyalty.segments.service.rules import members, stored
 from loyalty.segments.service.segments import get_segment
 from loyalty.segments.settings import frequency_cap
 from loyalty.settings import loyalty_rules
-
-BATCH_JOB = "loyalty.segments.grant_campaign_batch"
 
 
 def create_campaign(session: Session, *, name: str, segment_id: str, action: dict) -> Campaign:
@@ -92,7 +91,7 @@ def launch(session: Session, *, campaign_id: str) -> Campaign:
     # Two launches may race: the guarded status change, not the read above, decides which one runs.
     launched = session.execute(
         update(Campaign).where(Campaign.id == campaign.id, Campaign.status == "draft")
-        .values(status="running", launched_at=now, progressed_at=now)
+        .values(status="running", launched_at=now)
     ).rowcount
     if not launched:
         raise InvalidState("Only a draft campaign can be launched")
@@ -103,7 +102,7 @@ def launch(session: Session, *, campaign_id: str) -> Campaign:
     ))
     count = session.scalar(select(func.count()).where(CampaignRecipient.campaign_id == campaign.id))
     session.execute(update(Campaign).where(Campaign.id == campaign.id).values(audience=count))
-    jobs.enqueue(session, BATCH_JOB, key=f"campaign:{campaign.id}:batch:0", campaign_id=campaign.id)
+    schedule_batch(session, campaign_id=campaign.id, batches=0)
     session.refresh(campaign)
     return _with_outcome(session, [campaign])[0]
 

@@ -2,10 +2,13 @@
 
 Each customer is granted at most once per campaign: its recipient row (primary key campaign + customer)
 moves from `pending` to `granted` in the same transaction as the coupon or points it records, so a batch
-either happens whole or not at all, whoever runs it and however often. Batches of one campaign run one at
-a time (the campaign row is locked, SKIP LOCKED: a second runner leaves at once). Each batch enqueues the
-next; should a worker die mid-batch, its transaction rolls back and a per-minute sweep (jobs.py) picks the
-campaign up again, so no campaign depends on one job surviving.
+either happens whole or not at all, whoever runs it and however often.
+
+Batches of one campaign run one at a time and in one chain: the campaign row is locked (SKIP LOCKED: a
+second runner leaves at once), and every job names the batch count it expects, so a late or repeated job
+finds the count moved on and does nothing. Each batch enqueues the next one and, 30 s later, a watch on it:
+should a worker die mid-batch, its transaction rolls back and the watch (written by the batch before, so
+committed) runs that batch itself. A watch that finds a batch in progress looks again later.
 
 Lock order: the campaign row; then the customers' frequency-cap rows (customer order); then whatever the
 coupon or points service locks (per-customer counters then the template row; points accounts in customer
@@ -27,26 +30,36 @@ from loyalty.coupons import service as coupons
 from loyalty.points import service as points
 from loyalty.segments.models import Campaign, CampaignCap, CampaignRecipient
 from loyalty.segments.rules import DAY
-from loyalty.segments.service.campaigns import BATCH_JOB
 from loyalty.segments.settings import frequency_cap
 from loyalty.settings import loyalty_rules
 
+BATCH_JOB = "loyalty.segments.grant_campaign_batch"
+WATCH_JOB = "loyalty.segments.watch_campaign_batch"
 BATCH_SIZE = 500
-STALLED_AFTER = timedelta(seconds=10)  # batches follow each other within a second or two
+WATCH_AFTER = timedelta(seconds=30)  # a batch takes a second or two; a queue backlog may add more
 _RECIPIENTS = CampaignRecipient.__table__
 
 
-def grant_batch(session: Session, *, campaign_id: str) -> str:
-    """Grant to the next batch of a running campaign's pending recipients, then enqueue the next batch or
-    complete the campaign; returns what happened (`granted`, `completed`, `busy`, `idle`)."""
+def schedule_batch(session: Session, *, campaign_id: str, batches: int) -> None:
+    """Enqueue the campaign's next batch (the one after `batches` batches) and a watch on it."""
+    jobs.enqueue(session, BATCH_JOB, key=f"campaign:{campaign_id}:batch:{batches}", campaign_id=campaign_id,
+                 batches=batches)
+    jobs.enqueue(session, WATCH_JOB, key=f"campaign:{campaign_id}:watch:{batches}", run_at=clock.now() + WATCH_AFTER,
+                 campaign_id=campaign_id, batches=batches)
+
+
+def grant_batch(session: Session, *, campaign_id: str, batches: int) -> str:
+    """Grant to the next batch of a running campaign's pending recipients if it has had `batches` batches,
+    then schedule the next batch or complete the campaign; returns what happened (`granted`, `completed`,
+    `busy`: another runner holds it, `done`: the batch was done already or the campaign is not running)."""
     campaign = session.scalars(
         select(Campaign).where(Campaign.id == campaign_id).with_for_update(skip_locked=True)
         .execution_options(populate_existing=True)
     ).one_or_none()
     if campaign is None:
-        return "busy"  # another runner holds it (or it does not exist)
-    if campaign.status != "running":
-        return "idle"
+        return "busy"
+    if campaign.status != "running" or campaign.batches != batches:
+        return "done"
     now = clock.now()
     batch = list(session.scalars(
         select(CampaignRecipient.customer_id)
@@ -58,26 +71,21 @@ def grant_batch(session: Session, *, campaign_id: str) -> str:
         granted, limited = _grant(session, campaign, [c for c in batch if c not in capped], now=now)
         _record(session, campaign, granted=granted, capped=capped, limited=limited, now=now)
     campaign.batches += 1
-    campaign.progressed_at = now
     if len(batch) == BATCH_SIZE:
-        jobs.enqueue(session, BATCH_JOB, key=f"campaign:{campaign.id}:batch:{campaign.batches}",
-                     campaign_id=campaign.id)
+        schedule_batch(session, campaign_id=campaign.id, batches=campaign.batches)
         return "granted"
     campaign.status, campaign.completed_at = "completed", now
     return "completed"
 
 
-def resume_stalled(session: Session) -> int:
-    """Enqueue a batch for every running campaign of the tenant that no batch is granting now and that made
-    no progress lately (its worker died mid-batch, or its next job was lost); returns how many."""
-    stalled = list(session.scalars(
-        select(Campaign.id)
-        .where(Campaign.status == "running", Campaign.progressed_at < clock.now() - STALLED_AFTER)
-        .with_for_update(skip_locked=True)  # a batch holds its campaign's row while it grants
-    ))
-    for campaign_id in stalled:
-        jobs.enqueue(session, BATCH_JOB, key=f"campaign:{campaign_id}:resume:{new_id('res')}", campaign_id=campaign_id)
-    return len(stalled)
+def watch_batch(session: Session, *, campaign_id: str, batches: int) -> str:
+    """The batch after `batches` should be done by now: if it is not, do it here (its worker died, or its job
+    was lost); if a batch is running, look again later."""
+    outcome = grant_batch(session, campaign_id=campaign_id, batches=batches)
+    if outcome == "busy":
+        jobs.enqueue(session, WATCH_JOB, key=f"campaign:{campaign_id}:watch:{batches}:{new_id('again')}",
+                     run_at=clock.now() + WATCH_AFTER, campaign_id=campaign_id, batches=batches)
+    return outcome
 
 
 def _lock_and_find_capped(session: Session, *, customer_ids: list[str], now: datetime) -> set[str]:

@@ -15,10 +15,12 @@ from sqlalchemy import func, insert, select
 from core import clock
 from core.db import unit_of_work
 from core.ids import new_id
+from core.jobs import OutboxJob, SchedulerTick
 from core.tenancy import tenant_scope
 from loyalty.coupons import service as coupons
 from loyalty.coupons.models import Coupon, CouponTemplate
 from loyalty.segments.models import Campaign, CampaignRecipient
+from loyalty.segments.service.lifecycle import REFRESH_JOB
 from tenants.customers.invite_codes import new_invite_code
 from tenants.customers.models import Customer
 from tests.api.loyalty.segments.campaigns import campaign, coupon_template, segment, tagged
@@ -53,6 +55,24 @@ def wait_until(condition, *, timeout: float, every: float = 0.05):
     raise AssertionError(f"timed out after {timeout} s")
 
 
+def settled_in(runtime, worker):
+    """Wait until the worker has worked off what its scheduler fanned out (periodic jobs for every tenant the
+    test run has made, hundreds by now), so the campaign's batches do not queue behind them: today's slot of
+    the daily refresh is claimed, nothing due waits to be relayed, and the queue is empty."""
+    def settled():
+        now = clock.now()
+        with unit_of_work() as session:
+            ticked = session.scalar(select(func.count()).select_from(SchedulerTick).where(
+                SchedulerTick.name == REFRESH_JOB, SchedulerTick.slot == int(now.timestamp() // 86_400)))
+            waiting = session.scalar(select(func.count()).select_from(OutboxJob).where(
+                OutboxJob.completed_at.is_(None), OutboxJob.failed_at.is_(None), OutboxJob.skipped_at.is_(None),
+                OutboxJob.enqueued_at.is_(None), OutboxJob.run_at <= now))
+        return ticked and not waiting and runtime.queue().count == 0
+
+    wait_until(settled, timeout=600, every=0.5)
+    return worker
+
+
 def completed(tenant_id: str, campaign_id: str) -> bool:
     return campaign_row(tenant_id, campaign_id).status == "completed"
 
@@ -65,15 +85,15 @@ def waiting_on_a_lock(database_url: str) -> list[int]:
 
 
 def test_a_launch_whose_worker_is_killed_mid_batch_is_finished_by_a_new_worker_once_each(
-        tenant, database_url, start_worker):
+        tenant, database_url, rq_mode, start_worker):
     tenant.settings({"campaigns": {"max_grants_per_customer": 1, "cap_days": 7}})
     ids = seed_customers(tenant.id, 5_000)
-    worker = start_worker()
+    worker = settled_in(rq_mode, start_worker())
     # Before: 300 customers got points from an earlier campaign this week (the cap), 50 claimed the
     # coupon already (its per-customer limit), and the coupon has 4,500 in all.
     earlier = campaign(tenant, tagged(tenant, ids[:300], "Earlier")["id"], {"kind": "grant_points", "points": 10})
     tenant.admin.post(f"/v1/admin/campaigns/{earlier['id']}/launch", expect=202)
-    wait_until(lambda: completed(tenant.id, earlier["id"]), timeout=60)
+    wait_until(lambda: completed(tenant.id, earlier["id"]), timeout=120)
     template = coupon_template(tenant, total_quantity=4_500, per_customer_limit=1, claimable=True)
     claimers = ids[1_000:1_050]  # in the third batch (batches go by customer id, 500 each)
     with unit_of_work() as session, tenant_scope(tenant.id):
@@ -100,8 +120,8 @@ def test_a_launch_whose_worker_is_killed_mid_batch_is_finished_by_a_new_worker_o
     stopped = campaign_row(tenant.id, big["id"])
     assert (stopped.status, stopped.batches, stopped.granted) == ("running", 2, 700)
 
-    start_worker()
-    wait_until(lambda: completed(tenant.id, big["id"]), timeout=240, every=0.5)
+    start_worker()  # the killed batch's watch, written by the batch before it, hands the batch to this one
+    wait_until(lambda: completed(tenant.id, big["id"]), timeout=300, every=0.5)
 
     done = tenant.admin.get(f"/v1/admin/campaigns/{big['id']}", expect=200).get_json()
     assert (done["audience"], done["granted"], done["skipped_capped"], done["skipped_limit"]) == \
@@ -126,17 +146,18 @@ def test_a_launch_whose_worker_is_killed_mid_batch_is_finished_by_a_new_worker_o
     assert issued == 4_500  # 50 claims + 4,450 grants: the total quantity, never more
 
 
-def test_two_campaigns_granting_at_once_in_two_workers_respect_one_frequency_cap(tenant, start_worker):
+def test_two_campaigns_granting_at_once_in_two_workers_respect_one_frequency_cap(tenant, rq_mode, start_worker):
     tenant.settings({"campaigns": {"max_grants_per_customer": 1, "cap_days": 7}})
     ids = seed_customers(tenant.id, 2_000)
     everyone = segment(tenant, EVERYONE)
     first = campaign(tenant, everyone["id"], {"kind": "grant_points", "points": 10}, name="First")
     second = campaign(tenant, everyone["id"], {"kind": "grant_points", "points": 20}, name="Second")
+    settled_in(rq_mode, start_worker())
+    start_worker()
+
     tenant.admin.post(f"/v1/admin/campaigns/{first['id']}/launch", expect=202)
     tenant.admin.post(f"/v1/admin/campaigns/{second['id']}/launch", expect=202)
-
-    start_worker(), start_worker()
-    wait_until(lambda: completed(tenant.id, first["id"]) and completed(tenant.id, second["id"]), timeout=180,
+    wait_until(lambda: completed(tenant.id, first["id"]) and completed(tenant.id, second["id"]), timeout=300,
                every=0.5)
 
     a, b = campaign_row(tenant.id, first["id"]), campaign_row(tenant.id, second["id"])
