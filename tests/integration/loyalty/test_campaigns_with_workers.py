@@ -1,6 +1,11 @@
 """Campaigns on PostgreSQL with real `flask worker` processes: a launch over 5,000 customers whose worker is
 SIGKILLed in the middle of a batch and that a new worker finishes; two campaigns granting at once in two
-workers under one frequency cap; two launches of one campaign at once."""
+workers under one frequency cap; two launches of one campaign at once.
+
+These run on a database of their own: a worker's scheduler fans periodic jobs out to every tenant, and by the
+time they run the session's database holds hundreds of tenants whose per-minute jobs, on a busy machine,
+would keep a single worker's queue from ever draining. What is under test is the campaign, not that fan-out.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,8 @@ import psycopg
 import pytest
 from sqlalchemy import func, insert, select
 
-from core import clock
-from core.db import unit_of_work
+from core import clock, migrate
+from core.db import database, unit_of_work
 from core.ids import new_id
 from core.jobs import OutboxJob, SchedulerTick
 from core.tenancy import tenant_scope
@@ -24,8 +29,25 @@ from loyalty.segments.service.lifecycle import REFRESH_JOB
 from tenants.customers.invite_codes import new_invite_code
 from tenants.customers.models import Customer
 from tests.api.loyalty.segments.campaigns import campaign, coupon_template, segment, tagged
+from tests.support import databases
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module", autouse=True)
+def own_database(app):
+    """This module's tests (the app in this process and the workers) use a fresh, migrated database."""
+    url = databases.create_database("fission_campaigns")
+    migrate.upgrade(url)
+    database.configure(url)
+    yield url
+    database.configure(app.config["DATABASE_URL"])
+    databases.drop_database(url)
+
+
+@pytest.fixture
+def start_worker(start_worker, own_database):
+    return lambda **env: start_worker(DATABASE_URL=own_database, **env)
 
 EVERYONE = {"all": [{"field": "registered_days", "op": "gte", "value": 0}]}
 
@@ -85,7 +107,7 @@ def waiting_on_a_lock(database_url: str) -> list[int]:
 
 
 def test_a_launch_whose_worker_is_killed_mid_batch_is_finished_by_a_new_worker_once_each(
-        tenant, database_url, rq_mode, start_worker):
+        tenant, own_database, rq_mode, start_worker):
     tenant.settings({"campaigns": {"max_grants_per_customer": 1, "cap_days": 7}})
     ids = seed_customers(tenant.id, 5_000)
     worker = settled_in(rq_mode, start_worker())
@@ -107,16 +129,16 @@ def test_a_launch_whose_worker_is_killed_mid_batch_is_finished_by_a_new_worker_o
 
     # Hold one claimer's per-customer counter: the first two batches go through, the third stops in the
     # middle (its cap rows written, uncommitted) waiting for it, and its worker is killed right there.
-    blocker = psycopg.connect(database_url)
+    blocker = psycopg.connect(own_database)
     blocker.execute("SELECT 1 FROM coupon_customer_counts WHERE tenant_id = %s AND customer_id = %s FOR UPDATE",
                     (tenant.id, claimers[0]))
     assert tenant.admin.post(f"/v1/admin/campaigns/{big['id']}/launch", expect=202).get_json()["status"] == "running"
-    wait_until(lambda: waiting_on_a_lock(database_url), timeout=120)
+    wait_until(lambda: waiting_on_a_lock(own_database), timeout=120)
     worker.process.kill()  # SIGKILL: no clean-up of any kind
     worker.process.wait(timeout=10)
     blocker.rollback()  # the orphaned backend takes the lock, finds its client gone, and rolls back
     blocker.close()
-    wait_until(lambda: not waiting_on_a_lock(database_url), timeout=30)
+    wait_until(lambda: not waiting_on_a_lock(own_database), timeout=30)
     stopped = campaign_row(tenant.id, big["id"])
     assert (stopped.status, stopped.batches, stopped.granted) == ("running", 2, 700)
 
