@@ -95,6 +95,18 @@ class OrderPlaced(OrderEvent):
     amount: int = 0  # the order's total to pay, minor units
 
 
+@dataclass(frozen=True)
+class CustomerStageChanged:
+    """A customer's lifecycle stage changed (segments publishes it: on a payment or refund, or when the daily
+    refresh notices the passage of time or new lifecycle settings)."""
+
+    tenant_id: str
+    customer_id: str
+    stage: str  # prospect | new | active | loyal | dormant | churned
+    previous_stage: str
+    since: str  # ISO 8601: when the new stage began
+
+
 Handler = Callable[[Session, object], None]
 _handlers: dict[type, list[Handler]] = defaultdict(list)
 

@@ -3,17 +3,19 @@
 
 def blueprints() -> list:
     import loyalty.referrals.settings  # noqa: F401 - registers the referrals section
+    import loyalty.segments.settings  # noqa: F401 - registers the lifecycle and campaigns sections
     import loyalty.settings  # noqa: F401 - registers the loyalty section
     import loyalty.vouchers.settings  # noqa: F401 - registers the vouchers section
     from loyalty.coupons.views import blp as coupons
     from loyalty.points.views import blp as points
     from loyalty.referrals.views import blp as referrals
     from loyalty.rewards.views import blp as rewards
+    from loyalty.segments.views import blp as segments
     from loyalty.signin.views import blp as sign_in
     from loyalty.vouchers.views import blp as vouchers
     from loyalty.vouchers.views import webhooks as voucher_webhooks
 
-    return [points, sign_in, coupons, rewards, referrals, vouchers, voucher_webhooks]
+    return [points, sign_in, coupons, rewards, referrals, vouchers, voucher_webhooks, segments]
 
 
 def wire() -> None:
@@ -26,6 +28,7 @@ def wire() -> None:
     from loyalty.coupons import handlers as coupon_handlers
     from loyalty.points import handlers as points_handlers
     from loyalty.referrals import handlers as referral_handlers
+    from loyalty.segments.wiring import wire as wire_segments
     from loyalty.vouchers import handlers as voucher_handlers
     from tenants.sessions import hooks as login_hooks
 
@@ -41,3 +44,4 @@ def wire() -> None:
     subscribe(OrderPaid, referral_handlers.on_order_paid)
     subscribe(AfterSalesClosed, referral_handlers.on_after_sales_closed)
     login_hooks.register("referral", referral_handlers.on_login, on_refusal=referral_handlers.on_refusal)
+    wire_segments()  # after coupons and points: a stage is computed once the order's own effects are settled

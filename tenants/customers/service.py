@@ -7,8 +7,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import clock
+from core.api import Page
 from core.errors import NotFound
 from core.ids import new_id
+from core.pagination import paginate
+from tenants.customers import extensions
 from tenants.customers.invite_codes import new_invite_code, normalize_invite_code
 from tenants.customers.models import Customer
 
@@ -51,6 +54,20 @@ def get_customer(session: Session, *, customer_id: str) -> Customer:
     customer = session.scalars(select(Customer).where(Customer.id == customer_id)).one_or_none()
     if customer is None:
         raise NotFound("No such customer")
+    return customer
+
+
+def list_customers(session: Session, *, filters: dict, limit: int, starting_after: str | None) -> Page:
+    """The tenant's customers, newest first, narrowed by the filters capabilities registered
+    (tenants/customers/extensions.py)."""
+    query = extensions.apply_filters(session, select(Customer), filters)
+    return paginate(session, query, id_column=Customer.id, limit=limit, starting_after=starting_after)
+
+
+def customer_detail(session: Session, *, customer_id: str) -> Customer:
+    """One customer, with what capabilities add to it in `extensions` (tenants/customers/extensions.py)."""
+    customer = get_customer(session, customer_id=customer_id)
+    customer.extensions = extensions.enrich(session, customer)
     return customer
 
 

@@ -85,6 +85,13 @@ def _merge(base: dict, patch: dict) -> dict:
     return merged
 
 
+def _loaded_or_none(registered, values: dict | None) -> dict | None:
+    try:
+        return registered.schema().load(values or {})
+    except ma.ValidationError:  # stored before a stricter schema: anything valid now is a change
+        return None
+
+
 def update(session: Session, *, patch: dict) -> dict:
     """Merge a partial document into the settings; invalid values change nothing (422)."""
     registered = sections()
@@ -94,17 +101,19 @@ def update(session: Session, *, patch: dict) -> dict:
     # Open every secret: what is written back is sealed again under the newest key (rotation on write).
     document = {name: _opened(name, values) if name in registered else values
                 for name, values in _stored(session).items()}
-    errors = {}
+    errors, changed = {}, []
     for name, partial in patch.items():
         if not isinstance(partial, dict):
             errors[name] = ["Must be an object."]
             continue
         candidate = _merge(document.get(name) or {}, partial)
         try:
-            registered[name].schema().load(candidate)
+            loaded = registered[name].schema().load(candidate)
         except ma.ValidationError as error:
             errors[name] = error.messages  # messages only: marshmallow never echoes the value
             continue
+        if loaded != _loaded_or_none(registered[name], document.get(name)):
+            changed.append(registered[name])
         document[name] = candidate
     if errors:
         raise InvalidRequest("Invalid settings", errors={"json": errors})
@@ -112,6 +121,9 @@ def update(session: Session, *, patch: dict) -> dict:
                                  for name, values in document.items()}
     session.info.pop("settings_sections", None)
     session.flush()
+    for section_changed in changed:
+        for listener in section_changed.listeners:
+            listener(session)
     return get_all(session)
 
 

@@ -121,4 +121,20 @@ def distribution(world: World) -> None:
     world.ids["settlement"] = admin.post("/v1/finance/settlements", expect=202).get_json()["id"]
 
 
-EXTENSIONS: list = [shop, loyalty, referrals, vouchers, distribution]
+
+def segments(world: World) -> None:
+    """A manual tag holding the customer, a rule tag, a segment, and a launched coupon campaign."""
+    admin = world.tenant.admin
+    world.ids["tag"] = admin.post("/v1/admin/tags", {"name": "VIP"}, expect=201).get_json()["id"]
+    admin.post(f"/v1/admin/tags/{world.ids['tag']}/customers", {"customer_ids": [world.ids["customer"]]}, expect=200)
+    admin.post("/v1/admin/tags", {"name": "Buyers", "rule": {"all": [
+        {"field": "paid_orders", "op": "gte", "value": 1}]}}, expect=201)
+    world.ids["segment"] = admin.post("/v1/admin/segments", {"name": "VIPs", "rule": {"all": [
+        {"field": "tag", "op": "eq", "value": world.ids["tag"]}]}}, expect=201).get_json()["id"]
+    campaign = admin.post("/v1/admin/campaigns", {"name": "Thanks", "segment_id": world.ids["segment"], "action": {
+        "kind": "grant_coupon", "coupon_template_id": world.ids["coupon_template"]}}, expect=201).get_json()
+    admin.post(f"/v1/admin/campaigns/{campaign['id']}/launch", expect=202)
+    world.ids["campaign"] = campaign["id"]
+
+
+EXTENSIONS: list = [shop, loyalty, referrals, vouchers, distribution, segments]

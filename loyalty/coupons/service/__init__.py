@@ -9,7 +9,7 @@ from loyalty.coupons.service.coupons import (
     use_for_order,
     void,
 )
-from loyalty.coupons.service.issuing import claim, grant, issue
+from loyalty.coupons.service.issuing import BatchIssue, claim, customers_at_limit, grant, issue, issue_many
 from loyalty.coupons.service.templates import (
     create_template,
     get_template,
@@ -18,7 +18,8 @@ from loyalty.coupons.service.templates import (
 )
 
 __all__ = [
-    "claim", "create_template", "expire_lapsed", "get_template", "grant", "issue", "list_claimable_templates",
+    "BatchIssue", "claim", "create_template", "customers_at_limit", "expire_lapsed", "get_template", "grant",
+    "issue", "issue_many", "list_claimable_templates",
     "list_coupons", "list_templates", "lock_for_order", "release_from_order", "usable_coupon", "use_for_order",
     "void",
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from dataclasses import dataclass
+
+from sqlalchemy import Select, false, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -87,3 +89,78 @@ def grant(session: Session, *, template_id: str, customer_ids: list[str]) -> dic
         else:
             issued.append(customer_id)
     return {"issued": len(issued), "skipped": len(skipped), "skipped_customer_ids": skipped}
+
+
+@dataclass(frozen=True)
+class BatchIssue:
+    issued: dict[str, str]  # customer id -> the coupon id issued to it
+    refused: list[str]  # customers the template's limits refused (per customer, total quantity, window ended)
+
+
+def issue_many(session: Session, *, template_id: str, customer_ids: list[str], source: str) -> BatchIssue:
+    """Issue one coupon of a template to each customer named, within its limits, set-based: a few statements
+    whatever the batch size (campaigns). When the total quantity runs out, customers earlier in id order get
+    the last coupons. Locks as `issue` does, in the same order: per-customer counters (in customer order),
+    then the template row."""
+    tenant_id, now = require_tenant_id(), clock.now()
+    template = get_template(session, template_id=template_id)
+    wanted = sorted(set(customer_ids))
+    if not wanted or (template.valid_until is not None and template.valid_until <= now):
+        return BatchIssue({}, wanted)
+    allowed = wanted
+    if template.per_customer_limit is not None:
+        allowed = _count_many_for_customers(session, template=template, customer_ids=wanted)
+    locked = (select(CouponTemplate).where(CouponTemplate.id == template.id).with_for_update()
+              .execution_options(populate_existing=True))
+    template = session.scalars(locked).one()
+    left = len(allowed) if template.total_quantity is None else template.total_quantity - template.issued_count
+    taken, over_total = allowed[:max(left, 0)], allowed[max(left, 0):]
+    if over_total and template.per_customer_limit is not None:
+        session.execute(update(CouponCustomerCount)
+                        .where(CouponCustomerCount.template_id == template.id,
+                               CouponCustomerCount.customer_id.in_(over_total))
+                        .values(issued=CouponCustomerCount.issued - 1))
+    if taken:
+        session.execute(update(CouponTemplate).where(CouponTemplate.id == template.id)
+                        .values(issued_count=CouponTemplate.issued_count + len(taken)))
+        valid_from, valid_until = validity(issued_at=now, valid_from=template.valid_from,
+                                           valid_until=template.valid_until, valid_days=template.valid_days)
+        rows = [{"tenant_id": tenant_id, "id": new_id("cpn"), "template_id": template.id, "customer_id": customer_id,
+                 "status": "available", "source": source, "valid_from": valid_from, "valid_until": valid_until,
+                 "created_at": now} for customer_id in taken]
+        session.execute(Coupon.__table__.insert(), rows)
+    else:
+        rows = []
+    refused = sorted(set(wanted) - set(taken))
+    return BatchIssue({row["customer_id"]: row["id"] for row in rows}, refused)
+
+
+def _count_many_for_customers(session: Session, *, template: CouponTemplate, customer_ids: list[str]) -> list[str]:
+    """Count one more coupon for each customer still under the template's per-customer limit; returns them."""
+    insert_ignoring_conflicts(
+        session, CouponCustomerCount.__table__,
+        [{"tenant_id": require_tenant_id(), "template_id": template.id, "customer_id": customer_id, "issued": 0}
+         for customer_id in customer_ids],
+        index_elements=["tenant_id", "template_id", "customer_id"],
+    )
+    counters = (CouponCustomerCount.template_id == template.id, CouponCustomerCount.customer_id.in_(customer_ids))
+    # Two batches of one template (two campaigns) lock their customers' counters in one order: no deadlock.
+    session.execute(select(CouponCustomerCount.customer_id).where(*counters)
+                    .order_by(CouponCustomerCount.customer_id).with_for_update())
+    counted = session.scalars(
+        update(CouponCustomerCount)
+        .where(*counters, CouponCustomerCount.issued < template.per_customer_limit)
+        .values(issued=CouponCustomerCount.issued + 1)
+        .returning(CouponCustomerCount.customer_id)
+    )
+    return sorted(counted)
+
+
+def customers_at_limit(*, template: CouponTemplate) -> Select:
+    """SELECT customer_id of every customer already issued as many coupons of the template as it allows
+    per customer (nobody, when it has no such limit); for set-based readers (a campaign's dry-run)."""
+    counts = CouponCustomerCount
+    query = select(counts.customer_id).where(counts.tenant_id == template.tenant_id, counts.template_id == template.id)
+    if template.per_customer_limit is None:
+        return query.where(false())
+    return query.where(counts.issued >= template.per_customer_limit)

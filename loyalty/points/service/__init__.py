@@ -11,12 +11,20 @@ from loyalty.points.service.earning import (
     settle_refund,
 )
 from loyalty.points.service.expiry import expire_due_lots
-from loyalty.points.service.reading import customer_entries, customer_summary, list_entries, spendable, summary
+from loyalty.points.service.reading import (
+    customer_entries,
+    customer_summary,
+    list_entries,
+    spendable,
+    spendable_by_customer,
+    summary,
+)
 from loyalty.points.service.report import points_report
 from loyalty.points.service.spending import hold_for_order, release_for_order, settle_for_order, spend
 
 __all__ = [
     "Credit", "PaidOrder", "adjust", "credit", "credit_all", "customer_entries", "customer_summary",
     "earn_for_order", "earn_for_orders", "expire_due_lots", "hold_for_order", "list_entries", "points_report",
-    "release_for_order", "settle_for_order", "settle_refund", "spend", "spendable", "summary",
+    "release_for_order", "settle_for_order", "settle_refund", "spend", "spendable", "spendable_by_customer",
+    "summary",
 ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Subquery, func, or_, select
 from sqlalchemy.orm import Session
 
 from core import clock
@@ -51,6 +52,19 @@ def list_entries(session: Session, *, customer_id: str, limit: int, starting_aft
     """The customer's ledger, newest first."""
     query = select(PointsEntry).where(PointsEntry.customer_id == customer_id)
     return paginate(session, query, id_column=PointsEntry.id, limit=limit, starting_after=starting_after)
+
+
+def spendable_by_customer(*, tenant_id: str, now: datetime) -> Subquery:
+    """Each customer's spendable points as of `now`, as a subquery `(customer_id, balance)` for set-based
+    readers (segments' rule fields); customers with none have no row. Names tenant_id itself."""
+    lots = PointsLot
+    return (
+        select(lots.customer_id, func.sum(lots.remaining).label("balance"))
+        .where(lots.tenant_id == tenant_id, lots.remaining > 0, lots.available_at <= now,
+               or_(lots.expires_at.is_(None), lots.expires_at > now))
+        .group_by(lots.customer_id)
+        .subquery("points")
+    )
 
 
 def customer_summary(session: Session, *, customer_id: str) -> dict:

@@ -22,7 +22,7 @@ def points_report(session: Session) -> dict:
     """
     now = clock.now()
     kind, points = PointsEntry.kind, PointsEntry.points
-    credits = ["earn", "sign_in", "referral"]
+    credits = ["earn", "sign_in", "referral", "campaign"]
     ledger = session.execute(select(
         _sum(kind.in_(credits) | and_(kind == "adjustment", points > 0), points).label("issued"),
         _sum(kind.in_(["spend", "release", "return", "exchange"]), -points).label("spent_or_held"),

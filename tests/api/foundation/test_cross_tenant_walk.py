@@ -41,6 +41,12 @@ REFERENCE_BODIES = {
     ("POST", "/v1/admin/rewards"): lambda ids: [
         {"name": "walk", "points_cost": 1, "coupon_template_id": ids["coupon_template"]},
         {"name": "walk", "points_cost": 1, "voucher_pool_id": ids["voucher_pool"]}],
+    ("POST", "/v1/admin/tags"): lambda ids: [{"name": "steal", "rule": {"all": [
+        {"field": "tag", "op": "eq", "value": ids["tag"]}]}}],
+    ("POST", "/v1/admin/segments"): lambda ids: [{"name": "steal", "rule": {"any": [
+        {"field": "tag", "op": "ne", "value": ids["tag"]}]}}],
+    ("POST", "/v1/admin/campaigns"): lambda ids: [{"name": "steal", "segment_id": ids["segment"], "action": {
+        "kind": "grant_coupon", "coupon_template_id": ids["coupon_template"]}}],
 }
 
 
