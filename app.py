@@ -108,6 +108,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     app.json.sort_keys = False
 
+    from console.wiring import init_console
     from core import jobs
     from core.api import Api, register_error_handlers
     from core.db import database
@@ -132,6 +133,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(health)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
+    init_console(app)
     _wire_signals(app.config["FISSION_JOB_MODULES"])
     if jobs.runtime.mode == "inline":
         start_inline_jobs_on_first_request(app)
