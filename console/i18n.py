@@ -11,7 +11,8 @@ from pathlib import Path
 from flask import Flask, request
 from flask_babel import Babel
 
-LANGUAGES = {"zh-CN": "zh_CN", "en": "en"}  # what the switch offers -> Babel's locale
+# What the switch offers -> Babel's locale (whose name, with its script, is the catalogue's folder).
+LANGUAGES = {"zh-CN": "zh_Hans_CN", "en": "en"}
 DEFAULT = "zh-CN"
 COOKIE = "fission_console_lang"
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
