@@ -92,7 +92,9 @@ class FormReader:
             return None
 
     def flag(self, name: str) -> bool:
-        return self.form.get(name) in ("on", "true", "1", "yes")
+        """A checkbox: its hidden "off" comes first in the form, then "on" if it is ticked."""
+        values = self.form.getlist(name) if hasattr(self.form, "getlist") else [self.form.get(name)]
+        return any(value in ("on", "true", "1", "yes") for value in values)
 
     def datetime(self, name: str, timezone: str):
         value = self.text(name)

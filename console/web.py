@@ -144,6 +144,7 @@ def _context() -> dict:
         "when": lambda moment: formatting.local_time(moment, signed_in.timezone if signed_in else "UTC"),
         "day": lambda moment: formatting.local_date(moment, signed_in.timezone if signed_in else "UTC"),
         "entered": entered,
+        "ticked": ticked,
         "role_names": texts.ROLES,
         "refusal_title": texts.refusal_title,
         "texts": texts,
@@ -160,6 +161,13 @@ def entered(name: str, default="") -> str:
     return "" if default is None else default
 
 
+def ticked(name: str, default: bool) -> bool:
+    """A checkbox's state: as just submitted (its hidden "off" plus "on" if ticked), else the record's."""
+    if request.method == "POST" and g.get("keep_submitted", True) and name in request.form:
+        return "on" in request.form.getlist(name)
+    return default
+
+
 def query_with(**changes) -> str:
     """This page's URL with some query arguments changed (None drops one)."""
     args = {key: value for key, value in request.args.items() if key not in changes}
@@ -167,8 +175,9 @@ def query_with(**changes) -> str:
     return request.path + ("?" + urlencode(args) if args else "")
 
 
-def render(template: str, status: int = 200, **context) -> Response:
-    return make_response(render_template(template, **context), status)
+def render(template: str, http_status: int = 200, /, **context) -> Response:
+    """A console page; its context may name anything (`status` too: a list's filter)."""
+    return make_response(render_template(template, **context), http_status)
 
 
 def submitted(write: Callable[[], str], *, again: Callable[..., Response]) -> Response:

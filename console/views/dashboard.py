@@ -7,8 +7,8 @@ from console.web import bp, page, render, role
 from core.db import unit_of_work
 
 
-@bp.route("", strict_slashes=False)
 @bp.route("/", strict_slashes=False)
+@bp.route("", strict_slashes=False)  # registered first: url_for builds "/console"
 @page("home")
 def dashboard():
     calendar = home.Calendar.of(timezone=g.console.timezone, currency=g.console.currency)

@@ -50,8 +50,10 @@ def _create() -> str:
         with contextlib.suppress(FormErrors):
             skus.append(form.load(SkuCreateSchema(), _without_none(_sku(form, index), keep=("name",)),
                                   prefix=f"skus-{index}"))
-    product = form.load(ProductCreateSchema(), {"title": form.text("title", blank_as_none=False),
-                                                "description": form.text("description"), "skus": skus})
+    data = {"title": form.text("title", blank_as_none=False), "description": form.text("description")}
+    # With every row refused already, the list's own "at least one" would only repeat it.
+    schema = ProductCreateSchema() if skus else ProductCreateSchema(partial=("skus",))
+    product = form.load(schema, {**data, "skus": skus} if skus else data)
     with unit_of_work() as session:
         created = catalog.create_product(session, **product)
     return done("console.product", "created", product_id=created.id)

@@ -42,7 +42,7 @@ def save_settings(section):
             fields = settings_form.describe(section, registered.schema, settings.get_all(session)[section],
                                             currency=g.console.currency)
             document = settings_form.read(fields, form)
-            form.raise_if_any()
+            form.load(registered.schema(), document, prefix=section)  # every field's error at once
             settings.update(session, patch={section: document})
         return done("console.settings", "saved") + f"#section-{section}"
 
