@@ -4,6 +4,8 @@ zone; the home page's figures and charts."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from tests.api.console.conftest import signed_in
 from tests.api.shop.builders import create_product, paid_order, sku_id
@@ -65,8 +67,5 @@ def test_times_are_shown_in_the_tenants_zone_and_money_in_its_currency(app, clie
     page = browser.get(f"/console/orders/{order['id']}").get_data(as_text=True)
 
     assert "US$ 19.99" in page
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
     created = datetime.fromisoformat(order["created_at"]).astimezone(ZoneInfo("America/New_York"))
     assert created.strftime("%Y-%m-%d %H:%M") in page
