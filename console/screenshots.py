@@ -14,7 +14,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import click
 from flask import Flask, current_app
 from sqlalchemy import select
 from werkzeug.serving import make_server
@@ -119,12 +118,3 @@ def take(directory: Path, *, language: str = "zh-CN") -> list[Path]:
             if signed_in:
                 console_sessions.end(session, session_id=signed_in.session_id)
     return written
-
-
-@click.command("screenshots")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--language", type=click.Choice(["zh-CN", "en"]), default="zh-CN", show_default=True)
-def screenshots_command(directory: Path, language: str):
-    """Write a PNG of every console page at 1440 and 820 pixels wide, against the demo tenant."""
-    for path in take(directory, language=language):
-        click.echo(str(path))

@@ -18,8 +18,9 @@ from shop.orders.service import checkout, lifecycle, queries, refunds
 from shop.payments import service as payments
 from tenants.customers import service as customers
 
+PRODUCTS = ["Da Hong Pao oolong", "Longjing green tea", "Celadon tea cups"]  # of shop/demo.py's catalogue
 CUSTOMERS = [("demo-lin", "林小雨"), ("demo-chen", "陈先生"), ("demo-zhao", "Zhao Min"), ("demo-wang", "王阿姨")]
-# (days ago, customer, [(product, sku, quantity)], what happened after payment)
+# (days ago, customer, [(product in PRODUCTS, its sku, quantity)], what happened after payment)
 ORDERS = [
     (27, 0, [(0, 0, 2)], "completed"), (24, 1, [(1, 0, 1)], "completed"), (21, 2, [(2, 0, 1)], "refunded"),
     (18, 0, [(0, 1, 1)], "completed"), (15, 3, [(1, 0, 2)], "shipped"), (12, 1, [(0, 0, 1), (2, 0, 1)], "completed"),
@@ -37,8 +38,9 @@ def has_activity() -> bool:
 def seed_activity() -> None:
     """Make the month of activity in the current tenant (call once, with its tenant scope set)."""
     with unit_of_work() as session:
-        products = list(reversed(catalog.list_products(session, status="active", limit=10, starting_after=None).data))
-        skus = [[sku.id for sku in product.skus] for product in products]
+        listed = catalog.list_products(session, status="active", limit=100, starting_after=None).data
+        by_title = {product.title: [sku.id for sku in product.skus] for product in listed}
+        skus = [by_title[title] for title in PRODUCTS]
     people = []
     with clock.travel(-timedelta(days=30)), unit_of_work() as session:
         for openid, nickname in CUSTOMERS:

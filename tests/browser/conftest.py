@@ -1,6 +1,8 @@
 """Browser tests: Playwright drives Debian's Chromium, headless, against the app served by gunicorn on the test
-PostgreSQL database, with a real RQ worker beside it. One gunicorn, one worker and one browser serve the
-whole session; each test opens its own browser context (its own cookies)."""
+PostgreSQL database, with a real RQ worker beside it. One gunicorn, one worker and one browser serve all the
+browser tests; each test opens its own browser context (its own cookies). They are package-scoped, not
+session-scoped: the worker's outbox relay hands on any due job of the test database, so it must be gone before
+other tests start workers of their own."""
 
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def served_env(database_url) -> dict:
     """What gunicorn and the worker share: the test database, a queue of their own on the test Redis."""
     return {
@@ -39,7 +41,7 @@ def served_env(database_url) -> dict:
     }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def gunicorn(served_env):
     """The app as production serves it: gunicorn with two sync workers, on a free local port."""
     port = free_port()
@@ -57,7 +59,7 @@ def gunicorn(served_env):
     process.wait(timeout=15)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def worker(served_env):
     """A real `flask worker` (outbox relay, scheduler, RQ) for the jobs gunicorn's requests enqueue."""
     process = WorkerProcess(served_env).start()
@@ -65,7 +67,7 @@ def worker(served_env):
     process.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

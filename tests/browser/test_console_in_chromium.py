@@ -172,3 +172,20 @@ def test_every_control_has_a_label(page, tenant):
                  "/console/rewards", "/console/settings", "/console/customers"):
         page.goto(path)
         assert page.evaluate(unlabelled) == [], path
+
+
+def test_the_screenshots_command_writes_every_page_at_both_widths(app, tmp_path):
+    saved_instance = app.instance_path
+    (tmp_path / "instance").mkdir()
+    app.instance_path = str(tmp_path / "instance")  # the demo's keys file goes here, not into the work tree
+    try:
+        result = app.test_cli_runner().invoke(args=["console", "screenshots", str(tmp_path / "shots")])
+    finally:
+        app.instance_path = saved_instance
+
+    assert result.exit_code == 0, result.output
+    written = sorted(path.name for path in (tmp_path / "shots").glob("*.png"))
+    for name in ("home", "orders", "order", "products", "product", "product-new", "customers", "customer",
+                 "coupons", "rewards", "settings", "login"):
+        assert {f"{name}-1440.png", f"{name}-820.png"} <= set(written), name
+    assert all((tmp_path / "shots" / name).stat().st_size > 10_000 for name in written)
