@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, current_app
-from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from console import navigation
@@ -27,7 +26,7 @@ from shop import demo, demo_activity
 from shop.catalog import service as catalog
 from shop.orders.service import queries as orders
 from tenants.customers.search import search_customers
-from tenants.keys.models import ApiKey
+from tenants.keys import service as keys
 
 WIDTHS = (1440, 820)
 CHROMIUM = "/usr/bin/chromium"
@@ -68,9 +67,9 @@ def _pages(app: Flask, tenant_id: str) -> list[Shot]:
 
 def _admin_session(tenant_id: str) -> str:
     with tenant_scope(tenant_id), unit_of_work() as session:
-        key_id = session.scalars(select(ApiKey.id).where(ApiKey.role == "admin", ApiKey.revoked_at.is_(None))
-                                 .order_by(ApiKey.id)).first()
-        return console_sessions.start(session, key_id=key_id)
+        listed = keys.list_keys(session, limit=100, starting_after=None).data
+        key = next(key for key in listed if key.role == "admin" and key.revoked_at is None)
+        return console_sessions.start(session, key_id=key.id)
 
 
 def take(directory: Path, *, language: str = "zh-CN") -> list[Path]:

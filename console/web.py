@@ -36,6 +36,8 @@ PUBLIC_ENDPOINTS = {"console.login", "console.set_language", "console.static"}
 @bp.before_request
 def _sign_in_from_cookie():
     g.console = None
+    if request.endpoint == "console.static":
+        return None  # stylesheets and scripts need no session (and no database round trip)
     with unit_of_work() as session:
         signed_in = console_sessions.resolve(session, token=request.cookies.get(COOKIE))
     if signed_in is not None:
@@ -54,7 +56,8 @@ def _sign_in_from_cookie():
 @bp.after_request
 def _finish(response: Response) -> Response:
     csrf.set_nonce_cookie(response)
-    if request.cookies.get(COOKIE) and g.get("console") is None and not g.get("cookie_set"):
+    resolved = request.endpoint != "console.static"  # static files never looked at the session
+    if resolved and request.cookies.get(COOKIE) and g.get("console") is None and not g.get("cookie_set"):
         response.delete_cookie(COOKIE, path="/console")  # a dead session's cookie goes too
     # Pages show customers' data: never cached, never framed.
     response.headers.setdefault("Cache-Control", "no-store")

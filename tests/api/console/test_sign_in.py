@@ -120,3 +120,11 @@ def test_signing_in_with_another_role_shows_that_roles_badge(app, tenant):
     page = browser.get("/console").get_data(as_text=True)
 
     assert re.search(r'data-role="staff"[^>]*>Store staff<', page)
+
+
+def test_fetching_the_stylesheet_leaves_the_session_alone(admin_console):
+    response = admin_console.get("/console/static/console.css")
+
+    assert response.status_code == 200
+    assert not [c for c in response.headers.getlist("Set-Cookie") if c.startswith("fission_console=")]
+    assert admin_console.get("/console/orders").status_code == 200
