@@ -123,6 +123,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     _settle_secrets(app.config)
     app.json.sort_keys = False
 
+    from console.wiring import init_console
     from core import jobs
     from core.api import Api, register_error_handlers
     from core.db import database
@@ -149,6 +150,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(health)
     for blueprint in blueprints:
         api.register_blueprint(blueprint)
+    init_console(app)
     _wire_signals(app.config["FISSION_JOB_MODULES"])
     if jobs.runtime.mode == "inline":
         start_inline_jobs_on_first_request(app)

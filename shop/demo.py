@@ -13,7 +13,9 @@ from core import migrate
 from core.db import unit_of_work
 from core.tenancy import tenant_scope
 from core.worker import start_inline_jobs
+from shop import demo_activity
 from shop.catalog import service as catalog
+from tenants.keys import service as keys
 from tenants.platform import service as platform
 from tenants.platform.models import Tenant
 from tenants.settings import service as settings
@@ -29,8 +31,13 @@ def _create_demo_tenant() -> dict:
             settings.update(session, patch={"auth": {"dev_login_enabled": True},
                                             "payments": {"offline_self_confirm": True}})
             seed_catalog(session)
+            # A key per role, to try the console as a finance clerk or a cashier too.
+            _, finance_key = keys.create_key(session, role="finance", name="Demo finance key")
+            _, staff_key = keys.create_key(session, role="staff", name="Demo staff key")
+    with tenant_scope(created["id"]):
+        demo_activity.seed_activity()
     return {"tenant_id": created["id"], "publishable_key": created["publishable_key"],
-            "admin_key": created["admin_key"]}
+            "admin_key": created["admin_key"], "finance_key": finance_key, "staff_key": staff_key}
 
 
 DEMO_PRODUCTS = [
@@ -50,12 +57,8 @@ def seed_catalog(session) -> None:
         catalog.create_product(session, **product)
 
 
-@click.command("demo")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--no-serve", is_flag=True, help="Prepare the database and demo tenant, then exit.")
-def demo_command(host, port, no_serve):
-    """Migrate, create the demo tenant (once), print its keys, and serve the API."""
+def prepare_demo() -> dict:
+    """Migrate and create the demo tenant once; its keys (kept in instance/demo-keys.json)."""
     migrate.upgrade()
     keys_file = current_app.instance_path + "/demo-keys.json"
     with unit_of_work() as session:
@@ -63,15 +66,26 @@ def demo_command(host, port, no_serve):
     if exists:
         try:
             with open(keys_file) as handle:
-                keys = json.load(handle)
+                return json.load(handle)
         except FileNotFoundError:
-            keys = {"tenant_id": exists, "note": "keys were shown when the demo tenant was created"}
-    else:
-        keys = _create_demo_tenant()
-        with open(keys_file, "w") as handle:
-            json.dump(keys, handle, indent=2)
-    click.echo(json.dumps({**keys, "api": f"http://{host}:{port}/v1", "docs": f"http://{host}:{port}/docs"},
+            return {"tenant_id": exists, "note": "keys were shown when the demo tenant was created"}
+    created = _create_demo_tenant()
+    with open(keys_file, "w") as handle:
+        json.dump(created, handle, indent=2)
+    return created
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Prepare the database and demo tenant, then exit.")
+def demo_command(host, port, no_serve):
+    """Migrate, create the demo tenant (once), print its keys, and serve the API and the console."""
+    keys = prepare_demo()
+    base = f"http://{host}:{port}"
+    click.echo(json.dumps({**keys, "api": f"{base}/v1", "docs": f"{base}/docs", "console": f"{base}/console"},
                           indent=2))
+    click.echo(f"Console: open {base}/console and sign in with admin_key (or finance_key, staff_key).")
     if not no_serve:
         if current_app.config["FISSION_JOBS_MODE"] == "inline":
             start_inline_jobs()

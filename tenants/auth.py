@@ -152,6 +152,14 @@ def _secret_key_principal(credential: str) -> Principal:
         return Principal("secret", tenant_id=key.tenant_id, role=key.role, key_id=key.id)
 
 
+def secret_key_principal(credential: str) -> Principal:
+    """The principal of a tenant secret key (the console signs in with one): 401 for anything that is not
+    a live secret key, 403 tenant_suspended for a suspended tenant's."""
+    if not credential.startswith("sk_"):
+        raise Unauthenticated("Not a tenant secret key")
+    return _secret_key_principal(credential)
+
+
 def _session_principal(token: str) -> Principal:
     try:
         data = _serializer().loads(token, max_age=int(SESSION_TTL.total_seconds()))

@@ -6,6 +6,7 @@ tenant B's credentials. Extend `populate` when a capability adds something a ten
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 
@@ -137,4 +138,14 @@ def segments(world: World) -> None:
     world.ids["campaign"] = campaign["id"]
 
 
-EXTENSIONS: list = [shop, loyalty, referrals, vouchers, distribution, segments]
+
+def console(world: World) -> None:
+    """A console session, signed in through the sign-in form as a browser would (its own cookie jar)."""
+    browser = world.tenant.client.application.test_client()
+    page = browser.get("/console/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    signed = browser.post("/console/login", data={"csrf_token": token, "api_key": world.tenant.admin_key})
+    assert signed.status_code == 303, signed.get_data(as_text=True)
+
+
+EXTENSIONS: list = [shop, loyalty, referrals, vouchers, distribution, segments, console]

@@ -1,0 +1,32 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+  // "Add a SKU row": copy the last row with the next index, emptied.
+  document.querySelectorAll("[data-add-row]").forEach(function (button) {
+    var table = document.querySelector('[data-rows="' + button.dataset.addRow + '"] tbody');
+    if (!table) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var last = table.querySelector("tr:last-child");
+      var next = Number(last.dataset.row) + 1;
+      var row = last.cloneNode(true);
+      row.dataset.row = String(next);
+      row.removeAttribute("data-id");
+      row.querySelectorAll("[name], [id], [for]").forEach(function (el) {
+        ["name", "id", "for"].forEach(function (attr) {
+          var value = el.getAttribute(attr);
+          if (value) el.setAttribute(attr, value.replace(/skus-\d+-/, "skus-" + next + "-"));
+        });
+        if (el.name && /-id$/.test(el.name)) el.remove();
+        else if ("value" in el) el.value = "";
+      });
+      row.querySelectorAll(".field-error").forEach(function (el) { el.remove(); });
+      table.appendChild(row);
+      var first = row.querySelector("input:not([type=hidden])");
+      if (first) first.focus();
+    });
+  });
+  // A form whose submit was refused: bring the first invalid field into view and focus.
+  var invalid = document.querySelector('[aria-invalid="true"]');
+  if (invalid) invalid.focus();
+})();

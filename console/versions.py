@@ -1,0 +1,52 @@
+"""The version of each record a console form edits (see console/stale.py), read through the domains' services.
+
+With `lock=True` the record's rows are locked first, in the order the services themselves lock them, so the
+comparison and the write happen under the same lock.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from console import stale
+from core.tenancy import require_tenant_id
+from loyalty.points import service as points
+from shop.catalog import service as catalog
+from shop.orders.service import queries as orders
+from tenants.customers import service as customers
+from tenants.platform import service as platform
+
+
+def product(session: Session, *, product_id: str, lock: bool = False) -> str:
+    """A product with its SKUs (name, price and stock: a sale makes an edit form with stock in it stale)."""
+    found = catalog.get_product(session, product_id=product_id)
+    if lock:
+        # The product row, then its SKUs in id order, as stock reservations lock them.
+        stale.lock(session, [found, *sorted(found.skus, key=lambda sku: sku.id)])
+    return stale.version_of(found, sorted(found.skus, key=lambda sku: sku.id))
+
+
+def order(session: Session, *, order_id: str, lock: bool = False) -> str:
+    """An order with its lines and payment; every change to an order moves its row, locked first everywhere."""
+    found = orders.get_order(session, order_id=order_id)
+    if lock:
+        stale.lock(session, [found])
+    return stale.version_of(found, found.lines, found.payment)
+
+
+def customer_points(session: Session, *, customer_id: str, lock: bool = False) -> str:
+    """A customer's points: every change writes a ledger entry, so the newest entry is the version. The lock
+    is the customer's row, which serialises the console's adjustments of one customer."""
+    customer = customers.get_customer(session, customer_id=customer_id)
+    if lock:
+        stale.lock(session, [customer])
+    newest = points.customer_entries(session, customer_id=customer_id, limit=1, starting_after=None).data
+    return stale.version_of(customer_id, [entry.id for entry in newest])
+
+
+def settings_section(session: Session, *, name: str, lock: bool = False) -> str:
+    """One settings section as stored (secrets included, hashed with the rest)."""
+    tenant = platform.get_tenant(session, tenant_id=require_tenant_id())
+    if lock:
+        stale.lock(session, [tenant])
+    return stale.version_of(name, (tenant.settings or {}).get(name))

@@ -1,0 +1,13 @@
+"""The console's pages, one module per area; importing this package registers their routes on the blueprint."""
+
+from console.views import (  # noqa: F401 - each module registers its routes
+    auth,
+    coupons,
+    customers,
+    dashboard,
+    fallback,  # noqa: F401, I001 - last: the catch-all for unknown console URLs
+    orders,
+    products,
+    rewards,
+    settings,
+)
