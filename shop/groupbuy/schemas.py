@@ -12,12 +12,15 @@ MAX_RATE_PLACES = 6
 def _rate(maximum: str, **kwargs) -> ma.fields.Decimal:
     """A rate as a decimal string ("0.15") between 0 and `maximum`, with at most six decimal places."""
 
-    def places(value: Decimal) -> None:
+    def within(value: Decimal) -> None:
+        if not Decimal("0") <= value <= Decimal(maximum):
+            raise ma.ValidationError(f"Must be between 0 and {maximum}.")
         if value.normalize().as_tuple().exponent < -MAX_RATE_PLACES:
             raise ma.ValidationError(f"At most {MAX_RATE_PLACES} decimal places.")
 
-    return ma.fields.Decimal(as_string=True, places=None,
-                             validate=[ma.validate.Range(min=Decimal("0"), max=Decimal(maximum)), places], **kwargs)
+    # Documented as the decimal string the contract speaks of (a JSON number is read too).
+    metadata = {"type": "string", "example": maximum, **kwargs.pop("metadata", {})}
+    return ma.fields.Decimal(as_string=True, places=None, validate=within, metadata=metadata, **kwargs)
 
 
 class GroupPriceInputSchema(Schema):

@@ -64,9 +64,9 @@ def ship(session: Session, *, order_id: str, carrier: str | None = None, trackin
                         where=(Order.shipped_at.is_(None), formed),
                         status="shipped", shipped_at=now, carrier=carrier, tracking_number=tracking_number)
     if order is None:
-        unformed = find_order(session, order_id=order_id)
-        if unformed is not None and unformed.group_status not in (None, "succeeded"):
-            raise GroupNotFormed(f"This order's group has not formed yet; it is {unformed.group_status}")
+        held = find_order(session, order_id=order_id)
+        if held is not None and held.status in ("paid", "partially_refunded") and held.shipped_at is None:
+            raise GroupNotFormed(f"This order's group has not succeeded; it is {held.group_status}")
         return _refuse(session, order_id, None, "Only a paid order that has not shipped can be shipped")
     days = settings.section(session, "orders")["auto_complete_days"]
     jobs.enqueue(session, "shop.auto_complete_order", key=f"order:{order.id}:auto-complete",
