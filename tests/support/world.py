@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from core import clock
-
 from tests.support.factories import TenantHandle
 from tests.support.http import Caller
 
