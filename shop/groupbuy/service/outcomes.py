@@ -53,10 +53,10 @@ def on_paid(session: Session, *, order_id: str, group_id: str) -> None:
 
 
 def on_left(session: Session, *, order_id: str, group_id: str, seat: str) -> None:
-    """A seat's order was cancelled unpaid or refunded in full: it leaves; a group left empty before it formed
-    has failed."""
+    """A seat's order was cancelled unpaid or refunded in full: it leaves; a group it leaves empty (its leader
+    never paid, or every paid seat was refunded) has failed: nobody is left to join."""
     group = seats.leave(session, order_id=order_id, group_id=group_id, seat=seat)
-    if group is not None and group.status == "pending" and group.live_count == 0:
+    if group is not None and group.status in ("pending", "forming") and group.live_count == 0:
         fail(session, group_id=group.id)
 
 

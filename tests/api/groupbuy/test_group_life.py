@@ -116,3 +116,13 @@ def test_a_pending_group_whose_leader_cancels_fails_with_nobody_in_it(tenant, pu
     assert (shown["status"], shown["members"], shown["seats_left"]) == ("failed", [], 0)
     assert admin_order(tenant, placed)["group_buy"]["group_status"] == "failed"
     assert len([e for e in published if isinstance(e, GroupFailed)]) == 1
+
+
+def test_a_forming_group_that_everyone_leaves_fails_at_once(tenant):
+    gb = campaign(tenant, group_size=3)
+    leader, first = started(tenant, gb)
+
+    tenant.admin.post(f"/v1/admin/orders/{first['id']}/refunds", {}, expect=201)
+
+    shown = group(leader, first["group_buy"]["group_id"])
+    assert (shown["status"], shown["members"], shown["paid_count"]) == ("failed", [], 0)
