@@ -40,7 +40,7 @@ class SeatTerms(GroupTerms):
 
 def terms_for_order(session: Session, *, customer_id: str, lines: list[dict], group_buy: dict,
                     coupon_id: str | None, voucher_code: str | None) -> SeatTerms:
-    """The group price of the order's one line, and the refusals a read can decide, in the contract's order."""
+    """The group price of the order's one line, and the refusals a read can decide (their order: docs/decisions.md)."""
     [line] = lines  # the order schema lets a group order have exactly one line
     campaign, price = _campaign_and_price(session, campaign_id=group_buy["campaign_id"], sku_id=line["sku_id"])
     if coupon_id is not None:

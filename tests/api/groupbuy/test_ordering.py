@@ -223,3 +223,14 @@ def test_a_group_checkout_replayed_with_its_idempotency_key_is_one_order_and_one
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert again.get_json()["id"] == once.get_json()["id"]
     assert group(leader, group_id)["seats_left"] == 1
+
+
+def test_an_order_outside_group_buys_shows_no_group(tenant):
+    product = create_product(tenant)
+    shopper = tenant.consumer()
+
+    placed = shopper.post("/v1/storefront/orders", {"lines": [{"sku_id": sku_id(product), "quantity": 1}]},
+                          expect=201).get_json()
+
+    assert placed["group_buy"] is None
+    assert shopper.get(f"/v1/storefront/orders/{placed['id']}", expect=200).get_json()["group_buy"] is None
