@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, lazyload
 
@@ -196,7 +196,9 @@ def _insert_member(session: Session, member: GroupMember) -> bool:
     values["tenant_id"] = require_tenant_id()
     inserted = session.execute(
         builder(table).values(values)
+        # The index's own predicate, as literal text: PostgreSQL infers a partial index only from a predicate
+        # that implies it, which a bound parameter does not once psycopg prepares the statement.
         .on_conflict_do_nothing(index_elements=["tenant_id", "group_id", "customer_id"],
-                                index_where=table.c.status != "left")
+                                index_where=text("status <> 'left'"))
         .returning(table.c.id)).first()
     return inserted is not None

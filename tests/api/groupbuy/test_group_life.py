@@ -126,3 +126,17 @@ def test_a_forming_group_that_everyone_leaves_fails_at_once(tenant):
 
     shown = group(leader, first["group_buy"]["group_id"])
     assert (shown["status"], shown["members"], shown["paid_count"]) == ("failed", [], 0)
+
+
+def test_a_large_group_fills_seat_by_seat(tenant):
+    # Found by running the suite: past psycopg's prepare threshold, the seat's INSERT … ON CONFLICT named the
+    # partial unique index's predicate with a bound parameter, from which PostgreSQL cannot infer the index.
+    gb = campaign(tenant, group_size=12)
+    leader, first = started(tenant, gb)
+    group_id = first["group_buy"]["group_id"]
+
+    for _ in range(11):
+        joined(tenant, gb, group_id)
+
+    shown = group(leader, group_id)
+    assert (shown["status"], shown["paid_count"], len(shown["members"])) == ("succeeded", 12, 12)

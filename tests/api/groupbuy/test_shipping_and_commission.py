@@ -122,3 +122,21 @@ def test_a_failed_group_pays_the_leader_nothing(tenant):
     run_jobs_after(tenant, minutes=31)
 
     assert commissions(tenant) == []
+
+
+def test_a_member_partly_refunded_before_the_group_succeeded_earns_the_leader_on_what_is_left(tenant):
+    gb = campaign(tenant, price=10000, group_size=2, leader_commission_rate="0.1")
+    _leader, first = started(tenant, gb)
+    _member, unpaid = joined(tenant, gb, first["group_buy"]["group_id"], paid=False)
+    tenant.admin.post(f"/v1/admin/orders/{first['id']}/refunds", {"amount": 1000}, expect=201)  # the leader's own
+    paid = pay_offline(tenant, unpaid)
+    assert commissions(tenant, order_id=paid["id"])[0]["amount"] == 1000
+
+    gb2 = campaign(tenant, price=10000, group_size=3, leader_commission_rate="0.1")
+    _leader2, first2 = started(tenant, gb2)
+    _a, early = joined(tenant, gb2, first2["group_buy"]["group_id"])
+    tenant.admin.post(f"/v1/admin/orders/{early['id']}/refunds", {"amount": 5000}, expect=201)
+    joined(tenant, gb2, first2["group_buy"]["group_id"])
+
+    [commission] = commissions(tenant, order_id=early["id"])
+    assert (commission["base"], commission["net"], commission["amount"]) == (10000, 5000, 500)
