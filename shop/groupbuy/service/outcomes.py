@@ -5,9 +5,10 @@ Each move of `status` is one UPDATE guarded on the status it leaves, so it happe
 payments, deadlines and campaign ends arrive together. What follows a move (the deadline, telling the orders,
 refunding a failed group) is enqueued in the same transaction.
 
-Locks: a payment holds its order row, then takes the group row; so nothing here that holds a group row
-writes other orders' rows. Orders learn the group's status in a job of their own (`groupbuy.tell_orders`),
-and a failed group's orders are refunded and cancelled in another (`groupbuy.unwind_group`).
+Locks: a payment holds its order row, then takes the group row; so nothing here that holds a group row waits
+for another order's row. Orders learn the group's status at once where no other transaction holds them
+(SKIP LOCKED), and in a job of their own otherwise (`groupbuy.tell_orders`); a failed group's orders are
+refunded and cancelled in another (`groupbuy.unwind_group`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from shop.groupbuy.models import Group, GroupBuy
 from shop.groupbuy.service import seats
 from shop.orders.errors import RefundExceedsPaid
 from shop.orders.models import Order
-from shop.orders.service import lifecycle, refunds
+from shop.orders.service import group_orders, lifecycle, refunds
 from shop.orders.service.lifecycle import line_amount
 from shop.orders.service.queries import find_order
 
@@ -172,6 +173,9 @@ def _pay_leader(session: Session, group: Group, *, order_ids: list[str]) -> None
 
 
 def _tell_orders(session: Session, group_id: str, status: str) -> None:
+    """The group's orders learn its status now, all but those another transaction holds (a member's payment
+    waiting for this group row: waiting for it in turn would deadlock); a job tells those after."""
+    group_orders.record_group_status(session, group_id=group_id, status=status, skip_locked=True)
     jobs.enqueue(session, "groupbuy.tell_orders", key=f"group:{group_id}:orders:{status}", group_id=group_id,
                  status=status)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from core.errors import InvalidRequest
@@ -66,10 +66,13 @@ def take_seat(session: Session, *, order: Order, terms: GroupTerms) -> None:
     _steps["take_seat"](session, order=order, terms=terms)
 
 
-def record_group_status(session: Session, *, group_id: str, status: str) -> int:
+def record_group_status(session: Session, *, group_id: str, status: str, skip_locked: bool = False) -> int:
     """Tell the group's orders its new status; a status never moves back (a late, stale call changes nothing).
-    Returns how many orders changed."""
+    With `skip_locked`, orders another transaction holds are left for a later call, never waited for. Returns how
+    many orders changed."""
+    behind = Order.group_id == group_id, Order.group_status.in_(_EARLIER[status])
+    if skip_locked:
+        behind = (Order.id.in_(select(Order.id).where(*behind).with_for_update(skip_locked=True)),)
     return session.execute(
-        update(Order).where(Order.group_id == group_id, Order.group_status.in_(_EARLIER[status]))
-        .values(group_status=status).execution_options(synchronize_session=False)
+        update(Order).where(*behind).values(group_status=status).execution_options(synchronize_session=False)
     ).rowcount

@@ -133,3 +133,17 @@ def test_the_last_two_members_paying_at_once_succeed_the_group_once_and_pay_the_
     last = groups[-1][1][-1]
     assert wait_until(lambda: tenant.admin.get(f"/v1/admin/orders/{last['id']}").get_json()["group_buy"][
         "group_status"] == "succeeded", timeout=120)
+
+
+def test_orders_learn_their_groups_success_at_once_when_no_other_transaction_holds_them(tenant, rq_mode):
+    # No worker runs: what the orders show was written in the transaction that moved the group.
+    gb = campaign(tenant, group_size=3)
+    _leader, first = started(tenant, gb)
+    _a, second = joined(tenant, gb, first["group_buy"]["group_id"])
+
+    _b, third = joined(tenant, gb, first["group_buy"]["group_id"])
+
+    for placed in (first, second, third):
+        shown = tenant.admin.get(f"/v1/admin/orders/{placed['id']}", expect=200).get_json()
+        assert shown["group_buy"]["group_status"] == "succeeded"
+    tenant.admin.post(f"/v1/admin/orders/{first['id']}/ship", expect=200)
