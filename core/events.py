@@ -31,6 +31,7 @@ class OrderEvent:
     order_id: str
     customer_id: str
     currency: str
+    group_id: str | None = None  # the group-buy group the order holds a seat in, if any
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,33 @@ class CustomerStageChanged:
     stage: str  # prospect | new | active | loyal | dormant | churned
     previous_stage: str
     since: str  # ISO 8601: when the new stage began
+
+
+@dataclass(frozen=True)
+class GroupEvent:
+    """A group-buy group ended one way or the other (group-buy publishes; notifications and segments may
+    listen). `customer_ids` are the members in the group when it ended, the leader first."""
+
+    tenant_id: str
+    group_id: str
+    campaign_id: str
+    leader_customer_id: str
+    group_size: int
+    paid_count: int
+    customer_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GroupSucceeded(GroupEvent):
+    """Its last seat was paid, or at its deadline enough were paid for a virtual fill."""
+
+    virtual_filled: bool = False
+
+
+@dataclass(frozen=True)
+class GroupFailed(GroupEvent):
+    """It did not fill by its deadline (or its campaign's end): its paid orders are refunded, its unpaid ones
+    cancelled, by jobs that follow."""
 
 
 Handler = Callable[[Session, object], None]

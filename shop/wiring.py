@@ -9,24 +9,37 @@ def blueprints() -> list:
     from shop.distribution.views import admin as distribution_admin
     from shop.distribution.views import finance as distribution_finance
     from shop.distribution.views import storefront as distribution_storefront
+    from shop.groupbuy.views import admin as groupbuy_admin
+    from shop.groupbuy.views import shelf as groupbuy_storefront
     from shop.orders.admin_views import blp as orders_admin
     from shop.orders.storefront_views import blp as orders_storefront
     from shop.payments.views import blp as webhooks
 
     return [catalog_admin, catalog_storefront, orders_storefront, orders_admin, webhooks, distribution_storefront,
-            distribution_admin, distribution_finance]
+            distribution_admin, distribution_finance, groupbuy_admin, groupbuy_storefront]
 
 
 def wire() -> None:
-    """Register the shop's jobs and distribution's subscriptions (the shop publishes order events)."""
+    """Register the shop's jobs, distribution's and group-buy's subscriptions (the shop publishes order events),
+    and group-buy's checkout steps."""
     import shop.distribution.jobs  # noqa: F401 - settlement: periodic per tenant, and its batches
+    import shop.groupbuy.jobs  # noqa: F401 - group deadlines, campaign ends, unwinding failed groups
     import shop.orders.jobs  # noqa: F401 - the unpaid timeout, auto-completion, end of after-sales
     import shop.payments.jobs  # noqa: F401 - payment re-checks, voiding intents, submitting refunds
-    from core.events import AfterSalesClosed, OrderPaid, OrderRefunded, subscribe
+    from core.events import AfterSalesClosed, OrderCancelled, OrderPaid, OrderRefunded, subscribe
     from shop.distribution import handlers as distribution
+    from shop.groupbuy import handlers as groupbuy
+    from shop.groupbuy import service as groupbuy_service
+    from shop.orders.service import group_orders
     from tenants.sessions import hooks as login_hooks
 
     subscribe(OrderPaid, distribution.on_order_paid)
     subscribe(OrderRefunded, distribution.on_order_refunded)
     subscribe(AfterSalesClosed, distribution.on_after_sales_closed)
     login_hooks.register("binding", distribution.bind_at_login, on_refusal=distribution.binding_refused)
+    # Group-buy sits above orders: it takes part in checkout through the steps it registers, and follows its
+    # orders' payments, cancellations and refunds (after distribution has recorded the sale commissions).
+    group_orders.register(terms=groupbuy_service.terms_for_order, take_seat=groupbuy_service.take_seat)
+    subscribe(OrderPaid, groupbuy.on_order_paid)
+    subscribe(OrderCancelled, groupbuy.on_order_cancelled)
+    subscribe(OrderRefunded, groupbuy.on_order_refunded)

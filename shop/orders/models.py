@@ -20,6 +20,7 @@ from core.tenancy import TenantScoped
 from shop.payments.models import Payment
 
 STATUSES = ("pending_payment", "paid", "shipped", "completed", "cancelled", "partially_refunded", "refunded")
+GROUP_STATUSES = ("pending", "forming", "succeeded", "failed")
 
 
 class Order(TenantScoped, Base):
@@ -37,6 +38,8 @@ class Order(TenantScoped, Base):
         Index("ix_orders_tenant_id_customer_id_id", "tenant_id", "customer_id", "id"),
         Index("ix_orders_tenant_id_status_id", "tenant_id", "status", "id"),
         UniqueConstraint("tenant_id", "customer_id", "request_key"),
+        Index("ix_orders_tenant_id_group_id", "tenant_id", "group_id"),
+        CheckConstraint(f"group_status IS NULL OR group_status IN {GROUP_STATUSES}", name="group_status_known"),
     )
 
     id: Mapped[str] = mapped_column(PublicId, primary_key=True)
@@ -65,10 +68,25 @@ class Order(TenantScoped, Base):
     after_sales_closed_at: Mapped[datetime | None]
     # The checkout's Idempotency-Key (core.idempotency.request_key): a retry after a crash finds this order.
     request_key: Mapped[str | None] = mapped_column(String(64))
+    # A group-buy order (null otherwise): the campaign and group it holds a seat in, its role there, and the
+    # group's status as last told by the group-buy capability (shop/orders/service/group_orders.py), which
+    # is what keeps it from shipping before the group has formed.
+    group_campaign_id: Mapped[str | None] = mapped_column(PublicId)
+    group_id: Mapped[str | None] = mapped_column(PublicId)
+    group_role: Mapped[str | None] = mapped_column(String(8))
+    group_status: Mapped[str | None] = mapped_column(String(16))
 
     lines: Mapped[list[OrderLine]] = relationship(order_by="OrderLine.position", lazy="selectin")
     # Every order has its payment row from checkout on: loaded in the same SELECT.
     payment: Mapped[Payment] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def group_buy(self) -> dict | None:
+        """The order's part in a group-buy, as order bodies show it."""
+        if self.group_id is None:
+            return None
+        return {"campaign_id": self.group_campaign_id, "group_id": self.group_id, "role": self.group_role,
+                "group_status": self.group_status}
 
 
 class OrderLine(TenantScoped, Base):

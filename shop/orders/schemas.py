@@ -12,6 +12,13 @@ class OrderLineInputSchema(Schema):
     quantity = ma.fields.Integer(required=True, strict=True, validate=ma.validate.Range(min=1, max=MAX_QUANTITY))
 
 
+class GroupBuyInputSchema(Schema):
+    campaign_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=40),
+                                   metadata={"description": "The group-buy campaign"})
+    group_id = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(min=1, max=40),
+                                metadata={"description": "The group to join; without it the customer starts one"})
+
+
 class OrderCreateSchema(Schema):
     lines = ma.fields.List(ma.fields.Nested(OrderLineInputSchema), required=True,
                            validate=ma.validate.Length(min=1, max=MAX_LINES))
@@ -20,6 +27,14 @@ class OrderCreateSchema(Schema):
     voucher_code = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.Length(max=200),
                                     metadata={"description": "A voucher to pay with (another platform's, or an "
                                                              "offline voucher the customer holds)"})
+    group_buy = ma.fields.Nested(GroupBuyInputSchema, load_default=None, allow_none=True,
+                                 metadata={"description": "Start (no group_id) or join a group of a group-buy: one "
+                                                          "line of a campaign SKU, at the group price"})
+
+    @ma.validates_schema
+    def _a_group_order_is_one_line(self, data, **_kwargs):
+        if data.get("group_buy") is not None and len(data.get("lines") or ()) != 1:
+            raise ma.ValidationError("A group order has exactly one line.", "lines")
 
     @ma.validates("lines")
     def _each_sku_once(self, lines, **_kwargs):
@@ -79,6 +94,13 @@ class ConsumerPaymentSchema(PaymentSchema):
                                                                                "PaymentIntent"})
 
 
+class OrderGroupBuySchema(Schema):
+    campaign_id = ma.fields.String()
+    group_id = ma.fields.String()
+    role = ma.fields.String(metadata={"enum": ["leader", "member"]})
+    group_status = ma.fields.String(metadata={"enum": ["pending", "forming", "succeeded", "failed"]})
+
+
 class OrderSchema(Schema):
     id = ma.fields.String()
     status = ma.fields.String(metadata={"description": ", ".join(STATUSES)})
@@ -104,6 +126,9 @@ class OrderSchema(Schema):
     cancelled_at = ma.fields.DateTime(allow_none=True)
     cancel_reason = ma.fields.String(allow_none=True)
     after_sales_ends_at = ma.fields.DateTime(allow_none=True)
+    group_buy = ma.fields.Nested(OrderGroupBuySchema, allow_none=True,
+                                 metadata={"description": "The group-buy group the order holds a seat in (null "
+                                                          "otherwise); it ships only once the group succeeded"})
 
 
 class AdminOrderSchema(OrderSchema):

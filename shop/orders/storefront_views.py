@@ -17,7 +17,10 @@ class OrderPreview(MethodView):
     @consumer
     @blp.arguments(OrderCreateSchema)
     @blp.response(200, QuoteSchema)
-    @blp.alt_response(404, description="voucher_not_found: no such voucher code for this customer")
+    @blp.alt_response(404, description="voucher_not_found: no such voucher code for this customer; not_found: "
+                                       "no such group-buy or group")
+    @blp.alt_response(409, description="the refusals of checkout itself (out_of_stock, coupon_not_applicable, "
+                                       "group_full, group_closed, …), holding nothing")
     @blp.alt_response(429, description="too_many_attempts: too many unknown voucher codes; see Retry-After")
     def post(self, data):
         """Price an order exactly as checkout would (coupon and points included), holding nothing."""
@@ -32,9 +35,12 @@ class Orders(MethodView):
     @blp.arguments(OrderCreateSchema)
     @blp.response(201, OrderSchema)
     @blp.alt_response(409, description="out_of_stock, coupon_not_applicable, insufficient_points, "
-                                       "points_limit_exceeded: nothing was held")
+                                       "points_limit_exceeded; for a group order also group_buy_not_active, "
+                                       "group_full, group_closed, already_in_group, group_buy_limit_reached, "
+                                       "voucher_not_applicable: nothing was held")
     @blp.alt_response(502, description="payment_provider_error: the order was cancelled, nothing is held")
-    @blp.alt_response(404, description="voucher_not_found: no such voucher code for this customer")
+    @blp.alt_response(404, description="voucher_not_found: no such voucher code for this customer; not_found: "
+                                       "no such group-buy or group")
     @blp.alt_response(429, description="too_many_attempts: too many unknown voucher codes; see Retry-After")
     def post(self, data):
         """Check out: reserve stock, hold the coupon and points, and open the payment, all or nothing.
@@ -42,6 +48,8 @@ class Orders(MethodView):
         With Stripe, `payment.client_secret` confirms the PaymentIntent; with the offline provider,
         `offline-payment` marks the order paid. Unpaid at `expires_at`, the order is cancelled.
         Honours `Idempotency-Key`: a retry, even after a crash, finds the order the key placed.
+        With `group_buy` it starts a group (no `group_id`) or joins one: one line of a campaign SKU at the
+        group price, its seat taken with the order; it ships once the group has succeeded.
         """
         # Checkout owns its transactions: the provider is called between two commits.
         return checkout.place_order(customer_id=current_customer_id(), request_key=request_key(), **data)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from core import clock
 from tests.support.factories import TenantHandle
 from tests.support.http import Caller
 
@@ -148,4 +150,29 @@ def console(world: World) -> None:
     assert signed.status_code == 303, signed.get_data(as_text=True)
 
 
-EXTENSIONS: list = [shop, loyalty, referrals, vouchers, distribution, segments, console]
+
+def groupbuy(world: World) -> None:
+    """A group-buy campaign; a group the consumer leads with a paid member (forming, a seat left); a group of
+    another leader that succeeded and earned it commissions."""
+    admin, tenant = world.tenant.admin, world.tenant
+    ends_at = (clock.now() + timedelta(days=30)).isoformat()
+    campaign = admin.post("/v1/admin/group-buys", {
+        "product_id": world.ids["product"], "prices": [{"sku_id": world.ids["sku"], "price": 2000}],
+        "group_size": 3, "time_limit_minutes": 600, "ends_at": ends_at, "leader_commission_rate": "0.1"},
+        expect=201).get_json()
+    world.ids["group_buy"] = campaign["id"]
+
+    def paid_seat(shopper: Caller, group_id: str | None = None) -> dict:
+        group_buy = {"campaign_id": campaign["id"], **({"group_id": group_id} if group_id else {})}
+        placed = shopper.post("/v1/storefront/orders", {"lines": [{"sku_id": world.ids["sku"], "quantity": 1}],
+                                                        "group_buy": group_buy}, expect=201).get_json()
+        return admin.post(f"/v1/admin/orders/{placed['id']}/offline-payment", expect=200).get_json()
+
+    world.ids["group"] = paid_seat(world.consumer)["group_buy"]["group_id"]
+    paid_seat(tenant.consumer(), world.ids["group"])
+    succeeded = paid_seat(tenant.consumer())["group_buy"]["group_id"]
+    for _ in range(2):
+        paid_seat(tenant.consumer(), succeeded)
+
+
+EXTENSIONS: list = [shop, loyalty, referrals, vouchers, distribution, groupbuy, segments, console]

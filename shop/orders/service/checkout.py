@@ -18,7 +18,7 @@ from shop.catalog import stock
 from shop.catalog.models import Product, Sku
 from shop.orders import pricing
 from shop.orders.models import Order, OrderLine
-from shop.orders.service import lifecycle
+from shop.orders.service import group_orders, lifecycle
 from shop.orders.service.queries import get_order
 from shop.payments import config, gateway
 from shop.payments import service as payments
@@ -28,11 +28,13 @@ from tenants.settings import service as settings
 
 
 def preview(session: Session, *, customer_id: str, lines: list[dict], coupon_id: str | None = None,
-            points: int = 0, voucher_code: str | None = None) -> dict:
+            points: int = 0, voucher_code: str | None = None, group_buy: dict | None = None) -> dict:
     """Price an order exactly as checkout would, holding nothing."""
     skus = _skus_for(session, lines)
+    group = _group_terms(session, customer_id=customer_id, lines=lines, group_buy=group_buy, coupon_id=coupon_id,
+                         voucher_code=voucher_code)
     quote = _quote(session, customer_id=customer_id, lines=lines, skus=skus, coupon_id=coupon_id, points=points,
-                   voucher_code=voucher_code)
+                   voucher_code=voucher_code, group=group)
     short = sorted(line["sku_id"] for line in lines if skus[line["sku_id"]][0].stock < line["quantity"])
     if short:
         raise stock.OutOfStock(f"Not enough stock of {', '.join(short)}")
@@ -40,7 +42,8 @@ def preview(session: Session, *, customer_id: str, lines: list[dict], coupon_id:
 
 
 def place_order(*, customer_id: str, lines: list[dict], coupon_id: str | None = None, points: int = 0,
-                request_key: str | None = None, voucher_code: str | None = None) -> Order:
+                request_key: str | None = None, voucher_code: str | None = None,
+                group_buy: dict | None = None) -> Order:
     """Check out: a pending order whose stock, coupon, voucher and points are held, with its payment opened;
     an order that discounts leave nothing to pay for is paid at once.
 
@@ -49,12 +52,14 @@ def place_order(*, customer_id: str, lines: list[dict], coupon_id: str | None = 
     a compensating transaction cancels the order, which releases everything, and the caller gets 502.
     `request_key` (the Idempotency-Key) is the order's natural key: a retry after a crash finds the
     order the first attempt committed and carries on from there (the intent's own key is the order's).
+    `group_buy` (`{campaign_id, group_id?}`) starts or joins a group: the line is priced at the group price
+    and the seat is taken in the order's transaction (shop/orders/service/group_orders.py).
     """
     with unit_of_work() as session:
         order = _placed_earlier(session, customer_id=customer_id, request_key=request_key)
         if order is None:
             order = _create_order(session, customer_id=customer_id, lines=lines, coupon_id=coupon_id, points=points,
-                                  request_key=request_key, voucher_code=voucher_code)
+                                  request_key=request_key, voucher_code=voucher_code, group_buy=group_buy)
             faults.reached("checkout.order_committed")  # (in tests: die right after this commit)
         credentials = config.stripe_credentials(session) if _awaits_intent(order) else None
     if credentials is None:
@@ -87,12 +92,14 @@ def _awaits_intent(order: Order) -> bool:
 
 
 def _create_order(session: Session, *, customer_id: str, lines: list[dict], coupon_id: str | None,
-                  points: int, request_key: str | None, voucher_code: str | None) -> Order:
+                  points: int, request_key: str | None, voucher_code: str | None, group_buy: dict | None) -> Order:
     # Held for the whole transaction: the settings reads below then find it in the session, not the database.
     tenant = _tenant(session)
     skus = _skus_for(session, lines)
+    group = _group_terms(session, customer_id=customer_id, lines=lines, group_buy=group_buy, coupon_id=coupon_id,
+                         voucher_code=voucher_code)
     quote = _quote(session, customer_id=customer_id, lines=lines, skus=skus, coupon_id=coupon_id, points=points,
-                   voucher_code=voucher_code)
+                   voucher_code=voucher_code, group=group)
     stock.reserve(session, quantities={line["sku_id"]: line["quantity"] for line in lines})
     now = clock.now()
     currency = tenant.currency
@@ -106,6 +113,7 @@ def _create_order(session: Session, *, customer_id: str, lines: list[dict], coup
         points_deduction=quote.points_deduction, total=quote.total, refunded_total=0, coupon_id=quote.coupon_id,
         voucher_code=quote.voucher_code, voucher_deduction=quote.voucher_deduction,
         created_at=now, expires_at=now + timeout, request_key=request_key,
+        **(group.order_fields() if group else {}),
     )
     order.lines = [
         OrderLine(id=new_id("line"), position=position, product_id=priced.product_id, sku_id=priced.sku_id,
@@ -121,6 +129,10 @@ def _create_order(session: Session, *, customer_id: str, lines: list[dict], coup
                             status="pending", created_at=now)
     session.add(order)
     session.flush()
+    if group:
+        # After stock (SKU rows, then the group row: one lock order for every checkout), before the order
+        # can be paid: a refused seat rolls the whole order back.
+        group_orders.take_seat(session, order=order, terms=group)
     if quote.coupon_id or quote.points_used:
         loyalty.hold_for_order(session, customer_id=customer_id, order_id=order.id, coupon_id=quote.coupon_id,
                                points=quote.points_used)
@@ -139,14 +151,26 @@ def _create_order(session: Session, *, customer_id: str, lines: list[dict], coup
     return order
 
 
+def _group_terms(session: Session, *, customer_id: str, lines: list[dict], group_buy: dict | None,
+                 coupon_id: str | None, voucher_code: str | None) -> group_orders.GroupTerms | None:
+    if group_buy is None:
+        return None
+    return group_orders.terms(session, customer_id=customer_id, lines=lines, group_buy=group_buy,
+                              coupon_id=coupon_id, voucher_code=voucher_code)
+
+
 def _quote(session: Session, *, customer_id: str, lines: list[dict], skus: dict, coupon_id: str | None,
-           points: int, voucher_code: str | None = None) -> pricing.Quote:
+           points: int, voucher_code: str | None = None,
+           group: group_orders.GroupTerms | None = None) -> pricing.Quote:
     coupon = loyalty.coupon_for_checkout(session, customer_id=customer_id, coupon_id=coupon_id) if coupon_id else None
     voucher = (loyalty.voucher_for_checkout(session, customer_id=customer_id, code=voucher_code)
                if voucher_code is not None else None)
     points_terms = loyalty.points_for_checkout(session, customer_id=customer_id) if points else None
+    # A group order's line enters pricing at the group price, before the coupon, voucher and points.
+    unit_prices = group.unit_prices if group else {}
     inputs = [pricing.LineInput(sku_id=line["sku_id"], product_id=skus[line["sku_id"]][0].product_id,
-                                quantity=line["quantity"], unit_price=skus[line["sku_id"]][0].price)
+                                quantity=line["quantity"],
+                                unit_price=unit_prices.get(line["sku_id"], skus[line["sku_id"]][0].price))
               for line in lines]
     return pricing.price(inputs, coupon=coupon, voucher=voucher, points=points, points_terms=points_terms)
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from core import clock, events, jobs
 from core.errors import InvalidState
 from shop.catalog import stock
+from shop.orders.errors import GroupNotFormed
 from shop.orders.models import Order
-from shop.orders.service.queries import get_order, loaded_order
+from shop.orders.service.queries import find_order, get_order, loaded_order
 from tenants.settings import service as settings
 
 
@@ -57,9 +58,15 @@ def cancel_order(session: Session, *, order_id: str, customer_id: str) -> Order:
 def ship(session: Session, *, order_id: str, carrier: str | None = None, tracking_number: str | None = None) -> Order:
     """paid (or partially refunded, not yet shipped) -> shipped; auto-completes after `auto_complete_days`."""
     now = clock.now()
-    order = _transition(session, order_id, allowed=("paid", "partially_refunded"), where=(Order.shipped_at.is_(None),),
+    # A group order ships only once its group has succeeded (the group-buy capability tells the order).
+    formed = or_(Order.group_status.is_(None), Order.group_status == "succeeded")
+    order = _transition(session, order_id, allowed=("paid", "partially_refunded"),
+                        where=(Order.shipped_at.is_(None), formed),
                         status="shipped", shipped_at=now, carrier=carrier, tracking_number=tracking_number)
     if order is None:
+        held = find_order(session, order_id=order_id)
+        if held is not None and held.status in ("paid", "partially_refunded") and held.shipped_at is None:
+            raise GroupNotFormed(f"This order's group has not succeeded; it is {held.group_status}")
         return _refuse(session, order_id, None, "Only a paid order that has not shipped can be shipped")
     days = settings.section(session, "orders")["auto_complete_days"]
     jobs.enqueue(session, "shop.auto_complete_order", key=f"order:{order.id}:auto-complete",
@@ -110,7 +117,7 @@ def line_amount(line, *, amount: int, quantity: int | None = None) -> events.Lin
 def identity(order: Order) -> dict:
     """The fields every order event carries."""
     return {"tenant_id": order.tenant_id, "order_id": order.id, "customer_id": order.customer_id,
-            "currency": order.currency}
+            "currency": order.currency, "group_id": order.group_id}
 
 
 

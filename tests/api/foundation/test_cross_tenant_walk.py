@@ -25,10 +25,18 @@ VARIABLE = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 # (`sku_id` -> `sku`, `customer_ids` -> `customer`) does not say.
 ID_KINDS = {"template_id": "coupon_template", "key_id": "api_key", "line_id": "line",
             "code": "voucher_code", "voucher_code": "voucher_code", "pool_id": "voucher_pool"}
+# The same, for an id field whose kind only its parent field says (an order's `group_buy.campaign_id`).
+NESTED_ID_KINDS = {("group_buy", "campaign_id"): "group_buy"}
 
 
 def _coupon_template_bodies(ids):
     return [{"name": "walk", "kind": "amount_off", "amount_off": 100, "product_ids": [ids["product"]]}]
+
+
+def _order_bodies(ids):
+    line = [{"sku_id": ids["sku"], "quantity": 1}]
+    return [{"lines": line, "coupon_id": ids["coupon"], "voucher_code": ids["voucher_code"]},
+            {"lines": line, "group_buy": {"campaign_id": ids["group_buy"], "group_id": ids["group"]}}]
 
 
 # Bodies for routes whose request schema alone cannot make a valid body: a callable of the caller's own
@@ -37,6 +45,9 @@ REFERENCE_BODIES = {
     ("POST", "/v1/admin/coupon-templates"): _coupon_template_bodies,
     ("POST", "/v1/storefront/sessions"): lambda ids: [{"provider": "dev", "openid": "walk",
                                                        "invite_code": ids["invite_code"]}],
+    # A group order takes no coupon or voucher: one body for each, so that every lookup is reached.
+    ("POST", "/v1/storefront/orders"): _order_bodies,
+    ("POST", "/v1/storefront/orders/preview"): _order_bodies,
     # A reward names a coupon template or a voucher pool, never both.
     ("POST", "/v1/admin/rewards"): lambda ids: [
         {"name": "walk", "points_cost": 1, "coupon_template_id": ids["coupon_template"]},
@@ -95,8 +106,11 @@ def fill(rule: str, value: str) -> str:
     return VARIABLE.sub(value, rule)
 
 
-def kind_of(name: str) -> str | None:
-    """The World.ids kind an id field or path variable names, or None if it names no object."""
+def kind_of(name: str, parent: str | None = None) -> str | None:
+    """The World.ids kind an id field (within `parent`, if nested) or path variable names, or None if it names
+    no object."""
+    if (parent, name) in NESTED_ID_KINDS:
+        return NESTED_ID_KINDS[(parent, name)]
     if name in ID_KINDS:
         return ID_KINDS[name]
     if name == "invite_code":
@@ -126,13 +140,16 @@ class Bodies:
 
     def names_an_object(self, schema: dict) -> bool:
         schema = self.resolve(schema)
+        if any(combined in schema for combined in ("oneOf", "anyOf", "allOf")):  # a nullable nested object
+            return any(self.names_an_object(part) for combined in ("oneOf", "anyOf", "allOf")
+                       for part in schema.get(combined, ()))
         if schema.get("type") == "array":
             return self.names_an_object(schema.get("items", {}))
         return any(kind_of(name) or self.names_an_object(sub) for name, sub in schema.get("properties", {}).items())
 
-    def example(self, schema: dict, ids: dict, name: str = ""):
+    def example(self, schema: dict, ids: dict, name: str = "", parent: str | None = None):
         schema = self.resolve(schema)
-        kind = kind_of(name)
+        kind = kind_of(name, parent)
         if kind is not None and schema.get("type") in ("string", "array"):
             assert kind in ids, f"field {name!r} names objects of kind {kind!r}: add it to World.ids or ID_KINDS"
             return [ids[kind]] if schema.get("type") == "array" else ids[kind]
@@ -144,8 +161,9 @@ class Bodies:
             return schema["enum"][0]
         if kind == "object":
             required = set(schema.get("required", ()))
-            return {field: self.example(sub, ids, field) for field, sub in schema.get("properties", {}).items()
-                    if field in required or kind_of(field) or self.names_an_object(sub)}
+            return {field: self.example(sub, ids, field, name or None)
+                    for field, sub in schema.get("properties", {}).items()
+                    if field in required or kind_of(field, name or None) or self.names_an_object(sub)}
         if kind == "array":
             return [self.example(schema.get("items", {}), ids, name)] * max(1, schema.get("minItems", 1))
         if kind in ("integer", "number"):
@@ -162,7 +180,7 @@ def id_fields(body, path=()):
     """Where in a body each id (or list of ids) sits: (path of keys, kind)."""
     if isinstance(body, dict):
         for key, value in body.items():
-            kind = kind_of(key)
+            kind = kind_of(key, path[-1] if path and isinstance(path[-1], str) else None)
             if kind is not None and isinstance(value, str | list):
                 yield (*path, key), kind
             else:
@@ -293,12 +311,15 @@ def test_the_walk_covers_every_route_with_an_object_in_its_path(app):
 
 def test_bodies_built_from_the_schema_name_objects_in_every_id_field(app, client):
     bodies = Bodies(client.get("/openapi.json").get_json())
-    ids = {"sku": "sku_1", "coupon": "cpn_1", "line": "line_1", "customer": "cus_1", "voucher_code": "CODE1"}
+    ids = {"sku": "sku_1", "coupon": "cpn_1", "line": "line_1", "customer": "cus_1", "voucher_code": "CODE1",
+           "group_buy": "gby_1", "group": "grp_1"}
 
     order = bodies.example(bodies.schema_for("/v1/storefront/orders", "POST"), ids)
     refund = bodies.example(bodies.schema_for("/v1/admin/orders/<order_id>/refunds", "POST"), ids)
 
-    assert order == {"lines": [{"sku_id": "sku_1", "quantity": 1}], "coupon_id": "cpn_1", "voucher_code": "CODE1"}
+    assert order == {"lines": [{"sku_id": "sku_1", "quantity": 1}], "coupon_id": "cpn_1", "voucher_code": "CODE1",
+                     "group_buy": {"campaign_id": "gby_1", "group_id": "grp_1"}}
     assert refund == {"lines": [{"line_id": "line_1", "quantity": 1}]}
-    assert sorted(id_fields(order)) == [(("coupon_id",), "coupon"), (("lines", 0, "sku_id"), "sku"),
+    assert sorted(id_fields(order)) == [(("coupon_id",), "coupon"), (("group_buy", "campaign_id"), "group_buy"),
+                                        (("group_buy", "group_id"), "group"), (("lines", 0, "sku_id"), "sku"),
                                         (("voucher_code",), "voucher_code")]

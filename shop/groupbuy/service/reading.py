@@ -1,0 +1,30 @@
+"""Reading groups: one group as its invitees see it, and a campaign's groups for the merchant."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.api import Page
+from core.errors import NotFound
+from core.pagination import paginate
+from shop.groupbuy.models import Group
+from shop.groupbuy.service.campaigns import get_campaign
+
+
+def get_group(session: Session, *, group_id: str) -> Group:
+    """One group with the members holding seats (any consumer of the tenant: groups are shared to invite)."""
+    group = session.scalars(select(Group).where(Group.id == group_id)).one_or_none()
+    if group is None:
+        raise NotFound("No such group")
+    return group
+
+
+def list_groups(session: Session, *, campaign_id: str, status: str | None, limit: int,
+                starting_after: str | None) -> Page:
+    """A campaign's groups newest first, optionally of one status."""
+    get_campaign(session, campaign_id=campaign_id)
+    query = select(Group).where(Group.campaign_id == campaign_id)
+    if status:
+        query = query.where(Group.status == status)
+    return paginate(session, query, id_column=Group.id, limit=limit, starting_after=starting_after)

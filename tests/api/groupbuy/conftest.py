@@ -1,0 +1,1 @@
+from tests.api.shop.conftest import published  # noqa: F401 - the event spy
