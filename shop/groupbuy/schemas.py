@@ -29,7 +29,7 @@ class GroupPriceInputSchema(Schema):
                               metadata={"description": "The group price, minor units"})
 
 
-class CampaignCreateSchema(Schema):
+class GroupBuyCreateSchema(Schema):
     product_id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=40))
     prices = ma.fields.List(ma.fields.Nested(GroupPriceInputSchema), required=True,
                             validate=ma.validate.Length(min=1, max=50))
@@ -64,7 +64,7 @@ class GroupPriceSchema(Schema):
     price = ma.fields.Integer()
 
 
-class StorefrontCampaignSchema(Schema):
+class StorefrontGroupBuySchema(Schema):
     id = ma.fields.String()
     product_id = ma.fields.String()
     status = ma.fields.String(metadata={"enum": CAMPAIGN_STATUSES})
@@ -78,7 +78,7 @@ class StorefrontCampaignSchema(Schema):
     leader_commission_rate = ma.fields.String()
 
 
-class CampaignSchema(StorefrontCampaignSchema):
+class GroupBuySchema(StorefrontGroupBuySchema):
     virtual_fill_threshold = ma.fields.String(allow_none=True)
     ended_at = ma.fields.DateTime(allow_none=True, metadata={"description": "When the merchant ended it early"})
     created_at = ma.fields.DateTime()
@@ -90,7 +90,7 @@ class OpenGroupSchema(Schema):
     expires_at = ma.fields.DateTime()
 
 
-class CampaignOnShelfSchema(StorefrontCampaignSchema):
+class GroupBuyOnShelfSchema(StorefrontGroupBuySchema):
     open_groups = ma.fields.List(ma.fields.Nested(OpenGroupSchema),
                                  metadata={"description": "Forming groups with a free seat, fewest seats left "
                                                           "first (at most 20)"})
@@ -133,6 +133,6 @@ class GroupListArgsSchema(PageArgsSchema):
     status = ma.fields.String(load_default=None, validate=ma.validate.OneOf(GROUP_STATUSES))
 
 
-CampaignPageSchema = page_schema(CampaignSchema)
-StorefrontCampaignPageSchema = page_schema(StorefrontCampaignSchema)
+GroupBuyPageSchema = page_schema(GroupBuySchema)
+StorefrontGroupBuyPageSchema = page_schema(StorefrontGroupBuySchema)
 AdminGroupPageSchema = page_schema(AdminGroupSchema)

@@ -9,13 +9,13 @@ from core.db import unit_of_work
 from shop.groupbuy import service
 from shop.groupbuy.schemas import (
     AdminGroupPageSchema,
-    CampaignCreateSchema,
-    CampaignOnShelfSchema,
-    CampaignPageSchema,
-    CampaignSchema,
+    GroupBuyCreateSchema,
+    GroupBuyOnShelfSchema,
+    GroupBuyPageSchema,
+    GroupBuySchema,
     GroupListArgsSchema,
     GroupSchema,
-    StorefrontCampaignPageSchema,
+    StorefrontGroupBuyPageSchema,
 )
 from tenants.auth import consumer, secret_key, storefront
 
@@ -28,8 +28,8 @@ shelf = Blueprint("groupbuy_storefront", __name__, url_prefix="/v1/storefront",
 @admin.route("")
 class Campaigns(MethodView):
     @secret_key("admin")
-    @admin.arguments(CampaignCreateSchema)
-    @admin.response(201, CampaignSchema)
+    @admin.arguments(GroupBuyCreateSchema)
+    @admin.response(201, GroupBuySchema)
     @admin.alt_response(404, description="not_found: no such product")
     def post(self, data):
         """Create a campaign: a product's SKUs at group prices, the group size and time limit, its window,
@@ -43,7 +43,7 @@ class Campaigns(MethodView):
 
     @secret_key("admin", "finance", "staff")
     @admin.arguments(PageArgsSchema, location="query")
-    @admin.response(200, CampaignPageSchema)
+    @admin.response(200, GroupBuyPageSchema)
     def get(self, page):
         """The tenant's campaigns, newest first."""
         with unit_of_work() as session:
@@ -53,7 +53,7 @@ class Campaigns(MethodView):
 @admin.route("/<group_buy_id>")
 class CampaignDetail(MethodView):
     @secret_key("admin", "finance", "staff")
-    @admin.response(200, CampaignSchema)
+    @admin.response(200, GroupBuySchema)
     def get(self, group_buy_id):
         """One campaign."""
         with unit_of_work() as session:
@@ -74,7 +74,7 @@ class CampaignGroups(MethodView):
 @admin.route("/<group_buy_id>/end")
 class EndCampaign(MethodView):
     @secret_key("admin")
-    @admin.response(202, CampaignSchema)
+    @admin.response(202, GroupBuySchema)
     @admin.alt_response(409, description="invalid_state: the campaign has ended already")
     def post(self, group_buy_id):
         """End the campaign now; jobs then resolve each group still open as at its deadline (a virtual fill
@@ -87,7 +87,7 @@ class EndCampaign(MethodView):
 class ActiveCampaigns(MethodView):
     @storefront
     @shelf.arguments(PageArgsSchema, location="query")
-    @shelf.response(200, StorefrontCampaignPageSchema)
+    @shelf.response(200, StorefrontGroupBuyPageSchema)
     def get(self, page):
         """Group-buys running now, newest first."""
         with unit_of_work() as session:
@@ -97,7 +97,7 @@ class ActiveCampaigns(MethodView):
 @shelf.route("/group-buys/<group_buy_id>")
 class CampaignOnShelf(MethodView):
     @storefront
-    @shelf.response(200, CampaignOnShelfSchema)
+    @shelf.response(200, GroupBuyOnShelfSchema)
     def get(self, group_buy_id):
         """A group-buy with its open groups (forming, with a free seat), fewest seats left first."""
         with unit_of_work() as session:
