@@ -6,6 +6,7 @@ from dataclasses import asdict
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import clock, events, faults, jobs
@@ -55,13 +56,23 @@ def place_order(*, customer_id: str, lines: list[dict], coupon_id: str | None = 
     `group_buy` (`{campaign_id, group_id?}`) starts or joins a group: the line is priced at the group price
     and the seat is taken in the order's transaction (shop/orders/service/group_orders.py).
     """
-    with unit_of_work() as session:
-        order = _placed_earlier(session, customer_id=customer_id, request_key=request_key)
-        if order is None:
-            order = _create_order(session, customer_id=customer_id, lines=lines, coupon_id=coupon_id, points=points,
-                                  request_key=request_key, voucher_code=voucher_code, group_buy=group_buy)
-            faults.reached("checkout.order_committed")  # (in tests: die right after this commit)
-        credentials = config.stripe_credentials(session) if _awaits_intent(order) else None
+    try:
+        with unit_of_work() as session:
+            order = _placed_earlier(session, customer_id=customer_id, request_key=request_key)
+            if order is None:
+                order = _create_order(session, customer_id=customer_id, lines=lines, coupon_id=coupon_id,
+                                      points=points, request_key=request_key, voucher_code=voucher_code,
+                                      group_buy=group_buy)
+                faults.reached("checkout.order_committed")  # (in tests: die right after this commit)
+            credentials = config.stripe_credentials(session) if _awaits_intent(order) else None
+    except IntegrityError:
+        # Two retries of one checkout raced past the look above (the idempotency claim had expired): the
+        # unique key let one of them place the order and rolled this one back whole. Carry on with its order.
+        with unit_of_work() as session:
+            order = _placed_earlier(session, customer_id=customer_id, request_key=request_key)
+            if order is None:
+                raise
+            credentials = config.stripe_credentials(session) if _awaits_intent(order) else None
     if credentials is None:
         return order
     try:

@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from core.events import OrderPaid
+from core.tenancy import tenant_scope
+from shop.orders.service import checkout
 from tests.api.shop.builders import admin_order, create_product, paid_order, sku_id, stock_of
 from tests.api.shop.conftest import of_order
 from tests.integration.shop.conftest import signed_event
@@ -148,3 +150,24 @@ def test_two_checkouts_racing_for_one_coupon_place_one_order_and_hold_nothing_el
     assert sorted(response.status_code for response in responses) == [201, 409, 409, 409]
     assert {r.get_json()["reason"] for r in responses if r.status_code == 409} == {"coupon_not_applicable"}
     assert stock_of(tenant, product) == 8
+
+
+def test_two_retries_of_one_checkout_racing_past_an_expired_claim_place_one_order(app, tenant):
+    # The idempotency claim is the first line of defence; once its lock has run out (a crashed first
+    # attempt), two retries may both reach checkout. The order's natural key must still make it one order.
+    product = create_product(tenant, skus=[{"price": 990, "stock": 10}])
+    shopper = tenant.consumer()
+    start = threading.Barrier(4)
+
+    def retry():
+        start.wait()
+        with tenant_scope(tenant.id):
+            return checkout.place_order(customer_id=shopper.customer_id, request_key="retried-key",
+                                        lines=[{"sku_id": sku_id(product), "quantity": 1}]).id
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        placed = set(pool.map(lambda _i: retry(), range(4)))
+
+    assert len(placed) == 1
+    assert stock_of(tenant, product) == 9
+    assert [o["id"] for o in shopper.get("/v1/storefront/orders", expect=200).get_json()["data"]] == list(placed)
