@@ -36,6 +36,7 @@ class StandIn:
     keys: dict[str, Recorded] = field(default_factory=dict)
     calls: list[tuple[str, str, str | None]] = field(default_factory=list)  # (method, path, idempotency key)
     failures: int = 0
+    replayed: int = 0
 
 
 class ConnectStandIn:
@@ -108,14 +109,9 @@ class ConnectStandIn:
             return [dict(transfer) for transfer in self.state.transfers.values()]
 
     def replays(self) -> int:
-        """How many POSTs came with a key already used (answered from the first response)."""
+        """How many POSTs were answered with the result of an earlier one with the same key."""
         with self._lock:
-            seen, replayed = set(), 0
-            for method, _path, key in self.state.calls:
-                if method == "POST" and key:
-                    replayed += key in seen
-                    seen.add(key)
-            return replayed
+            return self.state.replayed
 
     # -- the API --------------------------------------------------------------------------------------------
 
@@ -144,6 +140,7 @@ class ConnectStandIn:
             if recorded.fingerprint != fingerprint:
                 return 400, _error("idempotency_error", "Keys for idempotent requests can only be used with the "
                                    "same parameters they were first used with"), {}
+            self.state.replayed += 1
             return recorded.status, recorded.body, {"Idempotent-Replayed": "true"}
         try:
             amount = int(params["amount"])

@@ -195,11 +195,14 @@ def settlements_that_do_not_add_up(session: Session, *, start, end) -> Iterator[
         .group_by(LedgerTransaction.reference))}
     for run in runs:
         count, total = settled.get(run.id, (0, 0))
-        for what, wanted, actual in (("commissions", count, run.commissions), ("amount", total, run.amount),
-                                     ("posted", run.amount, posted.get(run.id, 0))):
+        found = posted.get(run.id, 0)
+        for wanted, actual, message in (
+                (count, run.commissions, f"counts {run.commissions} commissions; {count} name it"),
+                (total, run.amount, f"settled {run.amount}; the commissions that name it add up to {total}"),
+                (run.amount, found, f"posted {found} to available, not its amount {run.amount}")):
             if wanted != actual:
-                yield discrepancy("settlement_mismatch", f"Settlement {run.id}'s {what} is {actual}, not {wanted}",
-                                  settlement_id=run.id, currency=run.currency, expected=wanted, actual=actual)
+                yield discrepancy("settlement_mismatch", f"Settlement {run.id} {message}", settlement_id=run.id,
+                                  currency=run.currency, expected=wanted, actual=actual)
 
 
 def withdrawal_checks(session: Session, *, start, end) -> Iterator[dict]:
