@@ -15,6 +15,8 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
@@ -173,3 +175,17 @@ class ConnectStandIn:
 
 def _error(kind: str, message: str, **extra) -> dict:
     return {"error": {"type": kind, "message": message, **extra}}
+
+
+@contextmanager
+def serving(app) -> Iterator[ConnectStandIn]:
+    """A stand-in running, with the app's Stripe Connect credentials pointed at it (restored afterwards)."""
+    stand_in = ConnectStandIn().start()
+    names = ("STRIPE_CONNECT_SECRET_KEY", "STRIPE_CONNECT_API_BASE")
+    saved = {name: app.config.get(name) for name in names}
+    app.config.update(STRIPE_CONNECT_SECRET_KEY=stand_in.secret_key, STRIPE_CONNECT_API_BASE=stand_in.url)
+    try:
+        yield stand_in
+    finally:
+        app.config.update(saved)
+        stand_in.stop()
