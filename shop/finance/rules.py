@@ -71,12 +71,10 @@ def period_bounds(start: date | datetime | None, end: date | datetime | None, *,
 
 DISTRIBUTOR_PREFIX = "distributor:"
 EXPENSE = "commissions:expense"
-# The statement's buckets: what the distributor is owed (frozen, available, withdrawing) and what it has
-# withdrawn (paid + fees, gross), each credit-positive.
-STATEMENT_BUCKETS = ("frozen", "available", "withdrawing", "withdrawn")
+# The statement's buckets: what the shop owes the distributor, credit-positive. A payout takes its gross out of
+# `withdrawing`: the money has left (into `paid` and `fees`, which are the shop's cash and fee income).
+STATEMENT_BUCKETS = ("frozen", "available", "withdrawing")
 LEDGER_BUCKETS = ("frozen", "available", "withdrawing", "paid", "fees")
-_BUCKET_OF_ACCOUNT = {"frozen": "frozen", "available": "available", "withdrawing": "withdrawing",
-                      "paid": "withdrawn", "fees": "withdrawn"}
 
 # The trial balance's lines: every distributor's account of one kind rolled into one line, with what it is.
 # The shop's commission expense is paid for by what it still owes (frozen, available, withdrawing), what left as
@@ -99,11 +97,6 @@ def distributor_bucket(account: str) -> tuple[str, str] | None:
     return (distributor_id, bucket) if distributor_id and bucket else None
 
 
-def statement_bucket(ledger_bucket: str) -> str | None:
-    """The statement bucket a ledger bucket counts in (`paid` and `fees` are both `withdrawn`)."""
-    return _BUCKET_OF_ACCOUNT.get(ledger_bucket)
-
-
 def trial_balance_line(account: str) -> str:
     """The trial-balance line an account rolls into: `distributors:<bucket>` for a distributor's, else itself."""
     found = distributor_bucket(account)
@@ -118,10 +111,5 @@ def trial_balance_type(line: str) -> str:
 
 
 def statement_balances(credit_balances: dict[str, int]) -> dict[str, int]:
-    """A distributor's statement buckets from its credit balances by ledger bucket."""
-    found = dict.fromkeys(STATEMENT_BUCKETS, 0)
-    for ledger_bucket, amount in credit_balances.items():
-        bucket = statement_bucket(ledger_bucket)
-        if bucket is not None:
-            found[bucket] += amount
-    return found
+    """A distributor's statement buckets from its credit balances by ledger bucket (the others are not owed)."""
+    return {bucket: credit_balances.get(bucket, 0) for bucket in STATEMENT_BUCKETS}

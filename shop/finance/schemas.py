@@ -146,14 +146,13 @@ class TrialBalanceRowSchema(TrialBalanceLineSchema):
 class StatementBalancesSchema(Schema):
     frozen = ma.fields.Integer()
     available = ma.fields.Integer()
-    withdrawing = ma.fields.Integer()
-    withdrawn = ma.fields.Integer(metadata={"description": "Paid out, gross (net paid + fees)"})
+    withdrawing = ma.fields.Integer(metadata={"description": "Requested, not yet paid (gross)"})
 
 
 class StatementLineSchema(Schema):
     at = ma.fields.DateTime()
     kind = ma.fields.String(metadata={"description": "The ledger transaction's kind (commission.accrual, …)"})
-    bucket = ma.fields.String(metadata={"enum": ["frozen", "available", "withdrawing", "withdrawn"]})
+    bucket = ma.fields.String(metadata={"enum": ["frozen", "available", "withdrawing"]})
     amount = ma.fields.Integer(metadata={"description": "What the bucket gained (negative: lost)"})
     order_id = ma.fields.String(allow_none=True)
     withdrawal_id = ma.fields.String(allow_none=True)
@@ -168,8 +167,9 @@ class StatementSchema(Schema):
     end = ma.fields.DateTime(data_key="to", allow_none=True)
     opening = ma.fields.Nested(StatementBalancesSchema)
     closing = ma.fields.Nested(StatementBalancesSchema)
-    lines = ma.fields.List(ma.fields.Nested(StatementLineSchema),
-                           metadata={"description": "Per bucket, they add up to closing - opening"})
+    lines = ma.fields.List(ma.fields.Nested(StatementLineSchema), metadata={
+        "description": "They add up to closing - opening (per bucket, and in all); a payout's line takes its gross "
+                       "out of withdrawing"})
 
 
 class StatementRowSchema(Schema):

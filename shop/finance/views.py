@@ -153,6 +153,19 @@ class MarkWithdrawalPaid(MethodView):
             return service.mark_paid(session, withdrawal_id=withdrawal_id, actor=current_principal().key_id, **data)
 
 
+@finance.route("/withdrawals/<withdrawal_id>/retry-payout")
+class RetryPayout(MethodView):
+    @idempotent
+    @secret_key("finance")
+    @finance.response(200, WithdrawalSchema)
+    @finance.alt_response(409, description="invalid_state (not a processing Stripe payout)")
+    def post(self, withdrawal_id):
+        """Try a Stripe payout still processing again (its job gave up on an unreachable Stripe); a transfer
+        already made for it is found, never made twice."""
+        with unit_of_work() as session:
+            return service.retry_payout(session, withdrawal_id=withdrawal_id)
+
+
 @finance.route("/ledger/accounts")
 class LedgerAccounts(MethodView):
     @secret_key("finance")

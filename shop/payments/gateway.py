@@ -128,6 +128,14 @@ def create_transfer(credentials: StripeCredentials, *, amount: int, currency: st
         params=params, options={"idempotency_key": idempotency_key})).to_dict())
 
 
+def find_transfer(credentials: StripeCredentials, *, transfer_group: str) -> TransferState | None:
+    """The transfer made for `transfer_group` (ours name one withdrawal each), if Stripe has one: what a retry asks
+    first, so that a transfer made by a run that died unrecorded is found even after the idempotency key expired."""
+    found = _call(lambda: _client(credentials).v1.transfers.list(params={"transfer_group": transfer_group,
+                                                                          "limit": 1}))
+    return _transfer_state(found.data[0].to_dict()) if found.data else None
+
+
 def retrieve_transfer(credentials: StripeCredentials, transfer_id: str) -> TransferState:
     """A transfer as Stripe sees it now (reversed since, or not)."""
     return _transfer_state(_call(lambda: _client(credentials).v1.transfers.retrieve(transfer_id)).to_dict())

@@ -2,11 +2,11 @@
 
 `POST /v1/transfers` (form-encoded, as the stripe SDK sends it) moves money to a connected account that
 `open_account()` made known, honouring `Idempotency-Key` as Stripe does: the same key with the same parameters
-answers the first response again (`Idempotent-Replayed: true`), with other parameters 400
-`idempotency_error`; a request refused on its parameters keeps nothing. `GET /v1/transfers/{id}`
-answers a transfer as it is now. Unknown destinations are refused (400, as Stripe's "No such destination").
-`fail_next(n)` makes the next n calls a 500 (nothing is made); `reverse(id)` reverses a transfer, as a
-dashboard user could.
+answers the first response again (`Idempotent-Replayed: true`), with other parameters 400 `idempotency_error`;
+a request refused on its parameters keeps nothing. `GET /v1/transfers/{id}` answers a transfer as it is now, and
+`GET /v1/transfers?transfer_group=` lists a group's, newest first. Unknown destinations are refused (400, as
+Stripe's "No such destination"). `fail_next(n)` makes the next n calls a 500 (nothing is made); `reverse(id)`
+reverses a transfer, as a dashboard user could.
 """
 
 from __future__ import annotations
@@ -57,7 +57,8 @@ class ConnectStandIn:
                 self._answer("POST", dict(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True)))
 
             def _answer(self, method, params):
-                status, body, headers = stand_in.answer(method, self.path.split("?", 1)[0], params,
+                path, _, query = self.path.partition("?")
+                status, body, headers = stand_in.answer(method, path, params, query=dict(parse_qsl(query)),
                                                         authorization=self.headers.get("Authorization"),
                                                         key=self.headers.get("Idempotency-Key"))
                 data = json.dumps(body).encode()
@@ -118,7 +119,8 @@ class ConnectStandIn:
     # -- the API --------------------------------------------------------------------------------------------
 
     def answer(self, method: str, path: str, params: dict, *, authorization: str | None,
-               key: str | None) -> tuple[int, dict, dict]:
+               key: str | None, query: dict | None = None) -> tuple[int, dict, dict]:
+        query = query or {}
         with self._lock:
             self.state.calls.append((method, path, key))
             if authorization != f"Bearer {self.secret_key}":
@@ -126,6 +128,8 @@ class ConnectStandIn:
             if self.state.failures:
                 self.state.failures -= 1
                 return 500, _error("api_error", "Something went wrong on Stripe's end (stand-in)"), {}
+            if method == "GET" and path == "/v1/transfers":
+                return 200, self._list(query), {}
             if method == "GET" and path.startswith("/v1/transfers/"):
                 transfer = self.state.transfers.get(path.rsplit("/", 1)[1])
                 if transfer is None:
@@ -134,6 +138,13 @@ class ConnectStandIn:
             if method == "POST" and path == "/v1/transfers":
                 return self._create(params, key)
             return 404, _error("invalid_request_error", f"Unrecognized request URL ({method}: {path})"), {}
+
+    def _list(self, query: dict) -> dict:
+        """Newest first, optionally of one transfer_group, at most `limit`."""
+        found = [dict(transfer) for transfer in reversed(self.state.transfers.values())
+                 if "transfer_group" not in query or transfer["transfer_group"] == query["transfer_group"]]
+        limit = int(query.get("limit", 10))
+        return {"object": "list", "url": "/v1/transfers", "has_more": len(found) > limit, "data": found[:limit]}
 
     def _create(self, params: dict, key: str | None) -> tuple[int, dict, dict]:
         fingerprint = json.dumps(params, sort_keys=True)

@@ -23,6 +23,7 @@ from shop.finance.service.withdrawals import (
     my_withdrawals,
     reject,
     request_withdrawal,
+    retry_payout,
 )
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "reconciliation",
     "reject",
     "request_withdrawal",
+    "retry_payout",
     "set_payout_account",
     "statement",
     "trial_balance",

@@ -44,11 +44,14 @@ def pay(*, withdrawal_id: str) -> str:
         with unit_of_work() as session:
             record_failure(session, withdrawal_id=withdrawal_id, message="Stripe credentials are no longer configured")
         return "failed"
+    group = f"withdrawal:{withdrawal_id}"
     try:
-        transfer = gateway.create_transfer(
+        # A run that died after Stripe's answer left a transfer we never recorded: find it first (Stripe keeps an
+        # idempotency key only for a day; a payout stuck longer is retried too), else make it, keyed all the same.
+        transfer = gateway.find_transfer(credentials, transfer_group=group) or gateway.create_transfer(
             credentials, amount=amount, currency=currency, destination=destination,
             metadata={"withdrawal_id": withdrawal_id, "distributor_id": distributor_id},
-            transfer_group=f"withdrawal:{withdrawal_id}", idempotency_key=f"withdrawal:{withdrawal_id}:transfer")
+            transfer_group=group, idempotency_key=f"withdrawal:{withdrawal_id}:transfer")
     except gateway.ProviderRefused as refusal:
         with unit_of_work() as session:
             record_failure(session, withdrawal_id=withdrawal_id, message=refusal.message)

@@ -1,6 +1,7 @@
-"""A distributor's statement for a period: its balances by bucket at the start and the end, and every movement
-between, from its ledger accounts. Amounts are credit-positive (what the shop owes it, or has paid it), so each
-bucket's lines add up to its closing balance less its opening one, by construction: they are the same entries.
+"""A distributor's statement for a period: what the shop owes it by bucket (frozen, available, withdrawing) at the
+start and the end, and every movement between, from its ledger accounts. Amounts are credit-positive (what the
+shop owes it): each bucket's lines add up to its closing balance less its opening one, and so do all the lines
+together, by construction: they are the same entries. A payout is a line taking its gross out of `withdrawing`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from core import ledger
 from core.ledger import LedgerEntry, LedgerTransaction
 from shop.distribution import service as distribution
-from shop.distribution.accounts import BUCKETS, account
+from shop.distribution.accounts import account
 from shop.finance import rules
 from shop.finance.service.books import period, tenant_currency
 
@@ -24,7 +25,7 @@ _REFERENCE_FIELD = {"commission": "order_id", "withdrawal": "withdrawal_id"}
 
 def statement(session: Session, *, distributor_id: str, start: date | datetime | None = None,
               end: date | datetime | None = None) -> dict:
-    """The statement: opening and closing balances (frozen, available, withdrawing, withdrawn) and the lines."""
+    """The statement: opening and closing balances (frozen, available, withdrawing) and the lines between."""
     start, end = period(session, start, end)
     head = _head(session, distributor_id=distributor_id, start=start, end=end)
     return {**head, "lines": list(_lines(session, distributor_id=distributor_id, start=start, end=end))}
@@ -54,14 +55,14 @@ def _head(session: Session, *, distributor_id: str, start, end) -> dict:
 
 def balances_at(session: Session, *, distributor_id: str, currency: str, at: datetime | None) -> dict[str, int]:
     """The distributor's statement buckets (credit-positive) from the entries before `at` (all, without it)."""
-    codes = {account(distributor_id, bucket): bucket for bucket in BUCKETS}
+    codes = {account(distributor_id, bucket): bucket for bucket in rules.STATEMENT_BUCKETS}
     found = ledger.balances(session, accounts=list(codes), before=at)
     return rules.statement_balances({codes[code]: -amount for (code, entry_currency), amount in found.items()
                                      if entry_currency == currency})
 
 
 def _lines(session: Session, *, distributor_id: str, start, end) -> Iterator[dict]:
-    codes = {account(distributor_id, bucket): bucket for bucket in BUCKETS}
+    codes = {account(distributor_id, bucket): bucket for bucket in rules.STATEMENT_BUCKETS}
     query = (select(LedgerEntry.account, LedgerEntry.amount, LedgerEntry.created_at, LedgerEntry.transaction_id,
                     LedgerTransaction.kind, LedgerTransaction.reference)
              .join(LedgerTransaction, LedgerTransaction.id == LedgerEntry.transaction_id)
@@ -72,17 +73,8 @@ def _lines(session: Session, *, distributor_id: str, start, end) -> Iterator[dic
         query = query.where(LedgerEntry.created_at >= start)
     if end is not None:
         query = query.where(LedgerEntry.created_at < end)
-    lines: list[dict] = []
     for row in session.execute(query.execution_options(yield_per=1000)):
-        bucket = rules.statement_bucket(codes[row.account])
-        # A payout credits `paid` and `fees`, both `withdrawn` (adjacent: both credits): one line of the gross.
-        if lines and lines[-1]["transaction_id"] == row.transaction_id and lines[-1]["bucket"] == bucket:
-            lines[-1]["amount"] -= row.amount
-            continue
-        if lines:
-            yield lines.pop()
-        lines.append(_line(row, bucket))
-    yield from lines
+        yield _line(row, codes[row.account])
 
 
 def _line(row, bucket: str) -> dict:

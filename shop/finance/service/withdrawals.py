@@ -118,6 +118,16 @@ def mark_paid(session: Session, *, withdrawal_id: str, reference: str, actor: st
     return withdrawal
 
 
+def retry_payout(session: Session, *, withdrawal_id: str) -> Withdrawal:
+    """A Stripe payout still processing (its job gave up on a Stripe it could not reach): try the transfer again.
+    Safe whenever: the job looks for a transfer already made for the withdrawal before making one."""
+    withdrawal = get_withdrawal(session, withdrawal_id=withdrawal_id)
+    if withdrawal.status != "processing":
+        raise InvalidState(f"Only a processing Stripe payout is retried; this one is {withdrawal.status}")
+    jobs.enqueue(session, PAY_JOB, key=f"withdrawal:{withdrawal.id}:pay:{new_id('try')}", withdrawal_id=withdrawal.id)
+    return withdrawal
+
+
 def _move(session: Session, withdrawal: Withdrawal, name: str, **values) -> None:
     allowed, target = rules.move(name, method=withdrawal.method)
     # A clerk's click, a second clerk's and the payout job may race on one withdrawal: the guard decides.

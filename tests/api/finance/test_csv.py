@@ -84,7 +84,7 @@ def test_a_statement_is_a_row_per_line_with_its_head_and_the_running_balance(ten
     _response, rows, header = as_csv(tenant.admin, path)
 
     assert len(rows) == len(statement["lines"])
-    assert {"opening.frozen", "closing.withdrawn", "at", "kind", "bucket", "amount", "balance"} <= set(header)
+    assert {"opening.frozen", "closing.withdrawing", "at", "kind", "bucket", "amount", "balance"} <= set(header)
     assert {row["closing.available"] for row in rows} == {str(statement["closing"]["available"])}
     last = {}
     for row in rows:

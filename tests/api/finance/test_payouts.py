@@ -98,8 +98,42 @@ def test_a_run_after_stripe_made_the_transfer_but_before_we_recorded_it_records_
         jobs.run_due(tenant_id=tenant.id)
 
     assert withdrawal(tenant, requested)["transfer_id"] == made.id
-    assert [t["id"] for t in connect.transfers()] == [made.id] and connect.replays() == 1
+    assert [t["id"] for t in connect.transfers()] == [made.id]
+    assert ("GET", "/v1/transfers", None) in connect.state.calls  # found by its transfer_group, not made again
     assert reconciliation(tenant)["discrepancies"] == []
+
+
+def test_stripe_keeps_the_first_answer_for_the_withdrawals_key(app, tenant, connect, connected):
+    requested = withdraw(connected, 500)
+    move(tenant, requested, "approve")
+    with app.app_context(), unit_of_work() as session, tenant_scope(tenant.id):
+        credentials = config.connect_credentials(session)
+
+    again = gateway.create_transfer(credentials, amount=490, currency="CNY", destination=connected.account,
+                                    metadata={"withdrawal_id": requested["id"],
+                                              "distributor_id": connected.distributor_id},
+                                    transfer_group=f"withdrawal:{requested['id']}",
+                                    idempotency_key=f"withdrawal:{requested['id']}:transfer")
+
+    assert again.id == withdrawal(tenant, requested)["transfer_id"] and connect.replays() == 1
+    assert len(connect.transfers()) == 1
+
+
+def test_a_payout_whose_job_gave_up_is_retried_by_finance_and_paid_once(tenant, connect, connected):
+    requested = withdraw(connected, 600)
+    connect.fail_next(2)
+    move(tenant, requested, "approve")
+    assert withdrawal(tenant, requested)["status"] == "processing"
+
+    retried = move(tenant, requested, "retry-payout")
+
+    assert retried["status"] == "processing"  # answered before the job ran
+    paid = withdrawal(tenant, requested)
+    assert paid["status"] == "paid" and [t["id"] for t in connect.transfers()] == [paid["transfer_id"]]
+    assert move(tenant, requested, "retry-payout", expect=409)["reason"] == "invalid_state"
+    with clock.travel(timedelta(minutes=1)):  # the first job's own retry finds it paid and does nothing
+        jobs.run_due(tenant_id=tenant.id)
+    assert len(connect.transfers()) == 1 and reconciliation(tenant)["discrepancies"] == []
 
 
 def test_running_the_payout_again_changes_nothing(app, tenant, connect, connected):

@@ -68,4 +68,4 @@ def test_account_names_read_as_whose_bucket_and_which_trial_balance_line():
     assert rules.trial_balance_type("distributors:paid") == "cash"
     assert rules.trial_balance_type("something:else") == "other"
     assert rules.statement_balances({"paid": 90, "fees": 10, "available": 5, "unknown": 7}) == {
-        "frozen": 0, "available": 5, "withdrawing": 0, "withdrawn": 100}
+        "frozen": 0, "available": 5, "withdrawing": 0}
