@@ -173,8 +173,10 @@ class FinanceOnPostgres(RuleBasedStateMachine):
     def a_move_from_a_wrong_state_is_refused(self, data, action):
         withdrawal_id = data.draw(st.sampled_from(sorted(self.withdrawals)))
         withdrawal = self.withdrawals[withdrawal_id]
-        allowed = {"approve": ("requested",), "reject": ("requested", "approved"), "mark-paid": ("approved",)}[action]
-        if withdrawal["status"] in allowed and (action == "approve" or withdrawal["method"] == "manual"):
+        manual = withdrawal["method"] == "manual"
+        allowed = {"approve": ("requested",), "reject": ("requested", "approved") if manual else ("requested",),
+                   "mark-paid": ("approved",) if manual else ()}[action]
+        if withdrawal["status"] in allowed:
             return  # a right move: the rules above make those
         body = {"reason": "x"} if action == "reject" else {"reference": "x"} if action == "mark-paid" else {}
         refused = self.admin.post(f"/v1/finance/withdrawals/{withdrawal_id}/{action}", body, expect=409).get_json()
