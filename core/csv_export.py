@@ -112,6 +112,11 @@ def stream(schema: ma.Schema | type[ma.Schema], rows: Callable[..., Iterable], *
     return respond(generate(), filename=filename)
 
 
+def rows_of(schema: ma.Schema | type[ma.Schema], items: Iterable, *, filename: str, bom: bool = False) -> Response:
+    """A CSV response of items already in hand (a report that is one object: `[report]`), dumped by `schema`."""
+    return respond(lines(columns(schema), dumped(schema, items), bom=bom), filename=filename)
+
+
 def respond(chunks: Iterator[str], *, filename: str) -> Response:
     """A CSV response sending `chunks` as they come (the first is made now: a refusal is still an error body)."""
     response = Response(_isolated(chunks), mimetype=MIMETYPE)
@@ -167,8 +172,7 @@ def csv_export(schema: type[ma.Schema], *, filename: str, rows: Callable[..., It
                              for key, value in parsed.items() if key not in PAGING}
                 return stream(schema, rows, filename=filename, **arguments, **kwargs)
             result = view(*args, **kwargs)
-            found = result[items] if items else [result]
-            return respond(lines(columns(schema), dumped(schema, found)), filename=filename)
+            return rows_of(schema, result[items] if items else [result], filename=filename)
 
         return document(responses=_DOCUMENTED)(wrapper)
 

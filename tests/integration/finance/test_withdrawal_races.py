@@ -1,5 +1,5 @@
 """Withdrawals raced by real threads over real HTTP on PostgreSQL: ten requests at once for 60% of the balance
-give exactly one withdrawal; two clerks moving one withdrawal at once move it once."""
+give exactly one withdrawal; clerks moving one withdrawal at once move it once (paid or given back, never both)."""
 
 from __future__ import annotations
 
@@ -74,20 +74,32 @@ def test_one_request_sent_ten_times_at_once_with_its_key_makes_one_withdrawal(te
     assert balance(distributor)["available"] == 700
 
 
-def test_two_clerks_approving_and_rejecting_one_withdrawal_at_once_move_it_once(tenant, live_server):
+def test_clerks_paying_and_rejecting_one_approved_withdrawal_at_once_move_it_once(tenant, live_server):
     distributor = distributor_with_available(tenant, prices=(10_000,))
     requested = distributor.post("/v1/storefront/distributor/withdrawals", {"amount": 500}, expect=201).get_json()
+    tenant.admin.post(f"/v1/finance/withdrawals/{requested['id']}/approve", expect=200)
     base = f"{live_server.url}/v1/finance/withdrawals/{requested['id']}"
     headers = {"Authorization": f"Bearer {tenant.admin_key}"}
-    calls = [("approve", None), ("reject", {"reason": "second clerk"})] * 4
+    calls = [("mark-paid", {"reference": "BANK-1"}), ("reject", {"reason": "second clerk"})] * 4
 
-    answers = at_once(len(calls), lambda n: requests.post(f"{base}/{calls[n][0]}", json=calls[n][1] or {},
+    answers = at_once(len(calls), lambda n: requests.post(f"{base}/{calls[n][0]}", json=calls[n][1],
                                                          headers=headers, timeout=60))
 
-    winners = [(calls[n][0], answer.json()["status"]) for n, answer in enumerate(answers) if answer.status_code == 200]
-    assert len(winners) == 1, [answer.text for answer in answers]
+    winners = [answer.json()["status"] for answer in answers if answer.status_code == 200]
+    assert len(winners) == 1, [answer.text for answer in answers]  # paid, or given back: never both
     assert {answer.json()["reason"] for answer in answers if answer.status_code != 200} == {"invalid_state"}
-    expected = {"approved": (500, 500), "rejected": (1000, 0)}[winners[0][1]]
-    found = balance(distributor)
-    assert (found["available"], found["withdrawing"]) == expected
+    expected = {"paid": {"available": 500, "withdrawing": 0, "withdrawn": 500},
+                "rejected": {"available": 1000, "withdrawing": 0, "withdrawn": 0}}[winners[0]]
+    assert balance(distributor) == {"frozen": 0, **expected}
     assert reconciliation(tenant)["discrepancies"] == []
+
+
+def test_clerks_approving_one_withdrawal_at_once_approve_it_once(tenant, live_server):
+    distributor = distributor_with_available(tenant, prices=(10_000,))
+    requested = distributor.post("/v1/storefront/distributor/withdrawals", {"amount": 500}, expect=201).get_json()
+    url = f"{live_server.url}/v1/finance/withdrawals/{requested['id']}/approve"
+    headers = {"Authorization": f"Bearer {tenant.admin_key}"}
+
+    answers = at_once(6, lambda n: requests.post(url, json={}, headers=headers, timeout=60))
+
+    assert sorted(answer.status_code for answer in answers) == [200] + [409] * 5
