@@ -30,6 +30,9 @@ def _config_from_environment() -> dict:
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY"),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET"),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE"),
+        # Distributors' payouts (Stripe Connect transfers): a key and a base URL of their own, when they differ.
+        "STRIPE_CONNECT_SECRET_KEY": os.environ.get("STRIPE_CONNECT_SECRET_KEY"),
+        "STRIPE_CONNECT_API_BASE": os.environ.get("STRIPE_CONNECT_API_BASE"),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         # Extra modules that register jobs (plugins; the tests' own job for the worker processes).
         "FISSION_JOB_MODULES": [m for m in os.environ.get("FISSION_JOB_MODULES", "").split(",") if m],

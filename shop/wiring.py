@@ -9,6 +9,8 @@ def blueprints() -> list:
     from shop.distribution.views import admin as distribution_admin
     from shop.distribution.views import finance as distribution_finance
     from shop.distribution.views import storefront as distribution_storefront
+    from shop.finance.views import finance as finance_finance
+    from shop.finance.views import storefront as finance_storefront
     from shop.groupbuy.views import admin as groupbuy_admin
     from shop.groupbuy.views import shelf as groupbuy_storefront
     from shop.orders.admin_views import blp as orders_admin
@@ -16,13 +18,15 @@ def blueprints() -> list:
     from shop.payments.views import blp as webhooks
 
     return [catalog_admin, catalog_storefront, orders_storefront, orders_admin, webhooks, distribution_storefront,
-            distribution_admin, distribution_finance, groupbuy_admin, groupbuy_storefront]
+            distribution_admin, distribution_finance, groupbuy_admin, groupbuy_storefront, finance_storefront,
+            finance_finance]
 
 
 def wire() -> None:
     """Register the shop's jobs, distribution's and group-buy's subscriptions (the shop publishes order events),
     and group-buy's checkout steps."""
     import shop.distribution.jobs  # noqa: F401 - settlement: periodic per tenant, and its batches
+    import shop.finance.jobs  # noqa: F401 - Stripe Connect payouts, re-reading transfers
     import shop.groupbuy.jobs  # noqa: F401 - group deadlines, campaign ends, unwinding failed groups
     import shop.orders.jobs  # noqa: F401 - the unpaid timeout, auto-completion, end of after-sales
     import shop.payments.jobs  # noqa: F401 - payment re-checks, voiding intents, submitting refunds

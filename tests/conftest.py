@@ -55,6 +55,8 @@ def app(database_url):
             "STRIPE_SECRET_KEY": None,
             "STRIPE_WEBHOOK_SECRET": None,
             "STRIPE_API_BASE": None,
+            "STRIPE_CONNECT_SECRET_KEY": None,
+            "STRIPE_CONNECT_API_BASE": None,
             "LOG_LEVEL": "WARNING",
         }
     )

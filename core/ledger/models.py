@@ -20,6 +20,8 @@ class LedgerTransaction(TenantScoped, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "key"),
         Index("ix_ledger_transactions_tenant_id_kind_created_at", "tenant_id", "kind", "created_at"),
+        # The reconciliation finds a withdrawal's or a settlement run's postings by what they are about.
+        Index("ix_ledger_transactions_tenant_id_reference", "tenant_id", "reference"),
     )
 
     id: Mapped[str] = mapped_column(PublicId, primary_key=True)

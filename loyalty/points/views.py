@@ -1,6 +1,7 @@
 from flask.views import MethodView
 
 from core.api import Blueprint, PageArgsSchema
+from core.csv_export import csv_export
 from core.db import unit_of_work
 from core.idempotency import idempotent
 from loyalty.points import service as points
@@ -74,6 +75,7 @@ class PointsAdjustments(MethodView):
 class PointsReport(MethodView):
     @secret_key("finance")
     @blp.response(200, PointsReportSchema)
+    @csv_export(PointsReportSchema, filename="points-report")
     def get(self):
         """Points issued, pending, spent, expired, reversed and outstanding, and the outstanding liability."""
         with unit_of_work() as session:

@@ -3,6 +3,7 @@ from flask import request
 from flask.views import MethodView
 
 from core.api import Blueprint, PageArgsSchema
+from core.csv_export import csv_export
 from core.db import unit_of_work
 from core.idempotency import idempotent
 from loyalty.vouchers import guessing
@@ -20,6 +21,7 @@ from loyalty.vouchers.schemas import (
     PoolGrantResultSchema,
     PoolGrantSchema,
     PoolPageSchema,
+    PoolReportSchema,
     PoolSchema,
     PoolUpdateSchema,
     StoreVoucherSchema,
@@ -186,6 +188,7 @@ class ReverseVoucher(MethodView):
 class VoucherReport(MethodView):
     @secret_key("finance")
     @blp.response(200, VoucherReportSchema)
+    @csv_export(PoolReportSchema, items="pools", filename="vouchers-report")
     def get(self):
         """Every pool's codes by status, conflicts, and the face value still outstanding."""
         with unit_of_work() as session:

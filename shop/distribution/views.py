@@ -4,6 +4,7 @@
 from flask.views import MethodView
 
 from core.api import Blueprint, PageArgsSchema
+from core.csv_export import csv_export
 from core.db import unit_of_work
 from core.idempotency import idempotent
 from shop.distribution import service
@@ -13,6 +14,7 @@ from shop.distribution.schemas import (
     BindSchema,
     CommissionListArgsSchema,
     CommissionPageSchema,
+    CommissionSchema,
     DistributorAccountSchema,
     DistributorListArgsSchema,
     DistributorPageSchema,
@@ -130,6 +132,7 @@ class Commissions(MethodView):
     @secret_key("finance")
     @finance.arguments(CommissionListArgsSchema, location="query")
     @finance.response(200, CommissionPageSchema)
+    @csv_export(CommissionSchema, rows=service.iter_commissions, filename="commissions")
     def get(self, args):
         """Commissions newest first, by status, distributor or order."""
         with unit_of_work() as session:
@@ -149,6 +152,7 @@ class Settlements(MethodView):
     @secret_key("finance")
     @finance.arguments(PageArgsSchema, location="query")
     @finance.response(200, SettlementPageSchema)
+    @csv_export(SettlementSchema, rows=service.iter_settlements, filename="settlements")
     def get(self, page):
         """Settlement runs, periodic and on demand, newest first."""
         with unit_of_work() as session:

@@ -36,6 +36,22 @@ def stripe_credentials(session: Session) -> StripeCredentials | None:
     return StripeCredentials(secret_key=secret_key, api_base=_config().get("STRIPE_API_BASE"))
 
 
+def connect_credentials(session: Session) -> StripeCredentials | None:
+    """The Stripe credentials that pay the current tenant's distributors (Connect transfers), or None.
+
+    The tenant's own key, else the platform's Connect key (`STRIPE_CONNECT_SECRET_KEY`: a shop may take payments
+    offline and still pay distributors through Stripe), else its payments key; `STRIPE_CONNECT_API_BASE` points
+    the transfers elsewhere (a local stand-in: localstripe has no Connect), else `STRIPE_API_BASE`.
+    """
+    config = _config()
+    secret_key = (settings.section(session, "payments")["stripe_secret_key"] or config.get("STRIPE_CONNECT_SECRET_KEY")
+                  or config.get("STRIPE_SECRET_KEY"))
+    if not secret_key:
+        return None
+    return StripeCredentials(secret_key=secret_key,
+                             api_base=config.get("STRIPE_CONNECT_API_BASE") or config.get("STRIPE_API_BASE"))
+
+
 def environment_webhook_secret() -> str | None:
     return _config().get("STRIPE_WEBHOOK_SECRET")
 

@@ -105,6 +105,52 @@ def retrieve_refund(credentials: StripeCredentials, refund_id: str) -> RefundSta
     return RefundState(id=refund.id, status=refund.status, amount=refund.amount)
 
 
+@dataclass(frozen=True)
+class TransferState:
+    """A Stripe Connect transfer as we keep it."""
+
+    id: str
+    amount: int
+    currency: str  # upper case
+    destination: str
+    reversed: bool
+    amount_reversed: int
+    created: int  # Unix seconds
+    metadata: dict
+
+
+def create_transfer(credentials: StripeCredentials, *, amount: int, currency: str, destination: str, metadata: dict,
+                    transfer_group: str, idempotency_key: str) -> TransferState:
+    """Send `amount` from the platform's balance to a connected account (a distributor's payout)."""
+    params = {"amount": amount, "currency": currency.lower(), "destination": destination, "metadata": metadata,
+              "transfer_group": transfer_group}
+    return _transfer_state(_call(lambda: _client(credentials).v1.transfers.create(
+        params=params, options={"idempotency_key": idempotency_key})).to_dict())
+
+
+def find_transfer(credentials: StripeCredentials, *, transfer_group: str) -> TransferState | None:
+    """The transfer made for `transfer_group` (ours name one withdrawal each), if Stripe has one: what a retry asks
+    first, so that a transfer made by a run that died unrecorded is found even after the idempotency key expired."""
+    found = _call(lambda: _client(credentials).v1.transfers.list(params={"transfer_group": transfer_group,
+                                                                          "limit": 1}))
+    return _transfer_state(found.data[0].to_dict()) if found.data else None
+
+
+def retrieve_transfer(credentials: StripeCredentials, transfer_id: str) -> TransferState:
+    """A transfer as Stripe sees it now (reversed since, or not)."""
+    return _transfer_state(_call(lambda: _client(credentials).v1.transfers.retrieve(transfer_id)).to_dict())
+
+
+def _transfer_state(data: dict) -> TransferState:
+    try:
+        return TransferState(id=data["id"], amount=int(data["amount"]), currency=str(data["currency"]).upper(),
+                             destination=str(data["destination"]), reversed=bool(data.get("reversed")),
+                             amount_reversed=int(data.get("amount_reversed") or 0), created=int(data["created"]),
+                             metadata=dict(data.get("metadata") or {}))
+    except (KeyError, TypeError, ValueError) as error:
+        raise ProviderUnreachable(f"Stripe answered with a transfer we cannot read: {error}") from error
+
+
 def verified_event(payload: bytes, signature: str, secret: str | None) -> dict | None:
     """The event in `payload` if `signature` proves `secret` signed it (recently); else None.
 

@@ -175,4 +175,29 @@ def groupbuy(world: World) -> None:
         paid_seat(tenant.consumer(), succeeded)
 
 
-EXTENSIONS: list = [shop, loyalty, referrals, vouchers, distribution, groupbuy, segments, console]
+
+def finance(world: World) -> None:
+    """The distributor's commission on a bound buyer's order settled and available; a payout account; one
+    withdrawal paid by hand and one waiting for finance."""
+    admin, tenant = world.tenant.admin, world.tenant
+    tenant.settings({"orders": {"after_sales_days": 0}})
+    buyer = tenant.consumer()
+    buyer.post("/v1/storefront/bindings", {"invite_code": world.ids["invite_code"]}, expect=201)
+    order = buyer.post("/v1/storefront/orders", {"lines": [{"sku_id": world.ids["sku"], "quantity": 2}]},
+                       expect=201).get_json()
+    admin.post(f"/v1/admin/orders/{order['id']}/offline-payment", expect=200)
+    admin.post(f"/v1/admin/orders/{order['id']}/ship", expect=200)
+    admin.post(f"/v1/admin/orders/{order['id']}/complete", expect=200)
+    tenant.settings({"orders": {"after_sales_days": 3}})
+    admin.post("/v1/finance/settlements", expect=202)
+    world.ids["stripe_account"] = f"acct_{uuid.uuid4().hex[:16]}"
+    world.consumer.request("PUT", "/v1/storefront/distributor/payout-account",
+                           json={"stripe_account_id": world.ids["stripe_account"]}, expect=200)
+    paid = world.consumer.post("/v1/storefront/distributor/withdrawals", {"amount": 100}, expect=201).get_json()
+    admin.post(f"/v1/finance/withdrawals/{paid['id']}/approve", expect=200)
+    admin.post(f"/v1/finance/withdrawals/{paid['id']}/mark-paid", {"reference": "WORLD-1"}, expect=200)
+    world.ids["withdrawal"] = world.consumer.post("/v1/storefront/distributor/withdrawals", {"amount": 100},
+                                                  expect=201).get_json()["id"]
+
+
+EXTENSIONS: list = [shop, loyalty, referrals, vouchers, distribution, finance, groupbuy, segments, console]

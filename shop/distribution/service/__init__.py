@@ -23,6 +23,7 @@ from shop.distribution.service.distributors import (
 )
 from shop.distribution.service.reading import (
     balance_of,
+    iter_commissions,
     list_commissions,
     list_distributors,
     list_team,
@@ -31,6 +32,7 @@ from shop.distribution.service.reading import (
 )
 from shop.distribution.service.settlement import (
     get_settlement,
+    iter_settlements,
     list_settlements,
     request_settlement,
     run_settlement_batch,
@@ -52,6 +54,8 @@ __all__ = [
     "get_account_view",
     "get_distributor",
     "get_settlement",
+    "iter_commissions",
+    "iter_settlements",
     "list_commissions",
     "list_distributors",
     "list_settlements",

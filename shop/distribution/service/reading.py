@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -104,6 +105,18 @@ def my_commissions(session: Session, *, customer_id: str, status: str | None, li
 def list_commissions(session: Session, *, status: str | None = None, distributor_id: str | None = None,
                      order_id: str | None = None, limit: int, starting_after: str | None) -> Page:
     """Commissions newest first, filtered by status, earner or order."""
+    query = _commissions(status=status, distributor_id=distributor_id, order_id=order_id)
+    return paginate(session, query, id_column=Commission.id, limit=limit, starting_after=starting_after)
+
+
+def iter_commissions(session: Session, *, status: str | None = None, distributor_id: str | None = None,
+                     order_id: str | None = None) -> Iterator[Commission]:
+    """Every commission matching the filters, newest first, read in chunks (for CSV)."""
+    query = _commissions(status=status, distributor_id=distributor_id, order_id=order_id)
+    yield from session.scalars(query.order_by(Commission.id.desc()).execution_options(yield_per=1000))
+
+
+def _commissions(*, status: str | None, distributor_id: str | None, order_id: str | None):
     query = select(Commission)
     if status:
         query = query.where(Commission.status == status)
@@ -111,7 +124,7 @@ def list_commissions(session: Session, *, status: str | None = None, distributor
         query = query.where(Commission.distributor_id == distributor_id)
     if order_id:
         query = query.where(Commission.order_id == order_id)
-    return paginate(session, query, id_column=Commission.id, limit=limit, starting_after=starting_after)
+    return query
 
 
 def list_distributors(session: Session, *, status: str | None, limit: int, starting_after: str | None) -> Page:

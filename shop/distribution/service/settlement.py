@@ -11,6 +11,7 @@ leaves `frozen` once, so none settles twice.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy import Row, exists, select, update
@@ -142,6 +143,11 @@ def get_settlement(session: Session, *, settlement_id: str) -> Settlement:
 def list_settlements(session: Session, *, limit: int, starting_after: str | None) -> Page:
     """Settlement runs, periodic and on demand, newest first."""
     return paginate(session, select(Settlement), id_column=Settlement.id, limit=limit, starting_after=starting_after)
+
+
+def iter_settlements(session: Session) -> Iterator[Settlement]:
+    """Every settlement run, newest first (for CSV)."""
+    yield from session.scalars(select(Settlement).order_by(Settlement.id.desc()).execution_options(yield_per=1000))
 
 
 def _new_settlement(session: Session, *, trigger: str, status: str) -> Settlement:
