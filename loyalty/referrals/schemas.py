@@ -1,4 +1,3 @@
-from datetime import date, datetime
 
 import marshmallow as ma
 
@@ -52,29 +51,6 @@ class ReferralSummarySchema(Schema):
     qualified = ma.fields.Integer(metadata={"description": "Qualified and not capped"})
     capped = ma.fields.Integer(metadata={"description": "Qualified past the daily cap: the invitee alone rewarded"})
     points_earned = ma.fields.Integer(metadata={"description": "Points this inviter was credited for referrals"})
-
-
-class DateOrDateTime(ma.fields.Field):
-    """An ISO 8601 date (a whole local day of the tenant) or date-time (with an offset, or local)."""
-
-    def _deserialize(self, value, attr, data, **kwargs) -> date | datetime:
-        if not isinstance(value, str):
-            raise ma.ValidationError("An ISO 8601 date or date-time.")
-        try:
-            parsed = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
-        except ValueError as error:
-            raise ma.ValidationError("An ISO 8601 date or date-time.") from error
-        # Far enough from the calendar's ends that a day added or a time zone applied cannot overflow.
-        if not 1900 <= parsed.year <= 9000:
-            raise ma.ValidationError("A year between 1900 and 9000.")
-        return parsed
-
-
-class ReportPeriodSchema(Schema):
-    from_ = DateOrDateTime(data_key="from", load_default=None,
-                           metadata={"description": "Start (inclusive): a date or date-time", "type": "string"})
-    to = DateOrDateTime(load_default=None,
-                        metadata={"description": "End: a date (inclusive) or date-time (exclusive)", "type": "string"})
 
 
 class TopInviterSchema(Schema):

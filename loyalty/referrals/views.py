@@ -2,6 +2,7 @@ from flask.views import MethodView
 
 from core.api import Blueprint, PageArgsSchema
 from core.db import unit_of_work
+from core.periods import PeriodArgsSchema
 from loyalty.referrals import service as referrals
 from loyalty.referrals.schemas import (
     AdminReferralArgsSchema,
@@ -10,7 +11,6 @@ from loyalty.referrals.schemas import (
     ReferralPageSchema,
     ReferralReportSchema,
     ReferralSummarySchema,
-    ReportPeriodSchema,
 )
 from tenants.auth import consumer, current_customer_id, secret_key
 
@@ -41,13 +41,13 @@ class MyReferralSummary(MethodView):
 @blp.route("/admin/reports/referrals")
 class ReferralReport(MethodView):
     @secret_key("admin", "finance")
-    @blp.arguments(ReportPeriodSchema, location="query")
+    @blp.arguments(PeriodArgsSchema, location="query")
     @blp.response(200, ReferralReportSchema)
     def get(self, period):
         """The referral funnel of a period (by when referrals were created): invited, ordered, paid, qualified,
         capped, the rewards' cost, and the top inviters."""
         with unit_of_work() as session:
-            return referrals.report(session, start=period["from_"], end=period["to"])
+            return referrals.report(session, **period)
 
 
 @blp.route("/admin/referrals")

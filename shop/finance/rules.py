@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
 from decimal import Decimal
 from fractions import Fraction
-from zoneinfo import ZoneInfo
 
 from core.money import round_half_up
 
@@ -49,22 +47,6 @@ MOVES = {
 def move(name: str, *, method: str) -> tuple[tuple[str, ...], str]:
     """(states the move may start from, the state it leads to) for a withdrawal of `method`."""
     return MOVES[name][method]
-
-
-def period_bounds(start: date | datetime | None, end: date | datetime | None, *,
-                  timezone: str) -> tuple[datetime | None, datetime | None]:
-    """A report's period as [from, to) instants. A date is the start of that local day of the tenant, for both
-    ends (`from=2025-03-01&to=2025-04-01` is March); a date-time without an offset is local time."""
-    zone = ZoneInfo(timezone)
-
-    def instant(value: date | datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        if isinstance(value, datetime):
-            return value if value.tzinfo is not None else value.replace(tzinfo=zone)
-        return datetime.combine(value, time.min, tzinfo=zone)
-
-    return instant(start), instant(end)
 
 
 # -- reading ledger account names (shop/distribution/accounts.py writes them) ---------------------------------

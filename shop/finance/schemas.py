@@ -1,7 +1,7 @@
 import marshmallow as ma
 
 from core.api import PageArgsSchema, Schema, page_schema
-from loyalty.referrals.schemas import DateOrDateTime
+from core.periods import PeriodArgsSchema  # noqa: F401 - the finance views' period, as every report's
 from shop.finance.models import METHODS, STATUSES
 from shop.finance.rules import STRIPE_ACCOUNT
 
@@ -9,15 +9,6 @@ _AMOUNT = {"strict": True, "validate": ma.validate.Range(min=1, max=10**12)}
 # Account names are words joined by colons (`distributor:dst_…:available`).
 _ACCOUNT_NAME = ma.validate.Regexp(r"^[A-Za-z0-9_]+(:[A-Za-z0-9_]+)*$",
                                    error="An account name, like commissions:expense.")
-
-
-class PeriodArgsSchema(Schema):
-    """`from` inclusive, `to` exclusive: dates are the tenant's local days, date-times may carry an offset."""
-
-    start = DateOrDateTime(data_key="from", load_default=None, metadata={
-        "type": "string", "description": "Start (inclusive): an ISO 8601 date (the tenant's local day) or date-time"})
-    end = DateOrDateTime(data_key="to", load_default=None, metadata={
-        "type": "string", "description": "End (exclusive): an ISO 8601 date (the tenant's local day) or date-time"})
 
 
 class PayoutAccountInSchema(Schema):

@@ -13,8 +13,8 @@ from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from core.api import Page
-from core.errors import InvalidRequest
 from core.ledger import LedgerEntry, LedgerTransaction
+from core.periods import period_bounds
 from core.tenancy import require_tenant_id
 from shop.finance import rules
 from tenants.platform.models import Tenant
@@ -27,10 +27,7 @@ def tenant_currency(session: Session) -> str:
 def period(session: Session, start: date | datetime | None, end: date | datetime | None
            ) -> tuple[datetime | None, datetime | None]:
     """A report's period as [from, to) instants in the tenant's timezone; 422 if it ends before it starts."""
-    since, until = rules.period_bounds(start, end, timezone=session.get(Tenant, require_tenant_id()).timezone)
-    if since is not None and until is not None and since >= until:
-        raise InvalidRequest("The period ends before it starts", errors={"query": {"to": ["Must be after from."]}})
-    return since, until
+    return period_bounds(start, end, timezone=session.get(Tenant, require_tenant_id()).timezone)
 
 
 def in_period(column, start: datetime | None, end: datetime | None) -> list:

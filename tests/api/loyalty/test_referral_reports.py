@@ -93,16 +93,19 @@ def test_the_report_counts_referrals_in_the_period_they_were_created(tenant):
     assert report(**{"from": "2000-01-01T00:00:00"})["invited"] == 2  # a local time without an offset
 
 
-def test_a_date_is_a_whole_local_day_of_the_tenant(tenant):
+def test_a_date_is_a_local_day_of_the_tenant_from_inclusive_to_exclusive(tenant):
     enable_referrals(tenant)
     alice = tenant.consumer()
     invite(tenant, alice)
     created_at = tenant.admin.get("/v1/admin/referrals", expect=200).get_json()["data"][0]["created_at"]
-    day = datetime.fromisoformat(created_at).astimezone(SHANGHAI).date().isoformat()
+    day = datetime.fromisoformat(created_at).astimezone(SHANGHAI).date()
+    next_day = (day + timedelta(days=1)).isoformat()
 
-    report = tenant.admin.get(REPORT, query={"from": day, "to": day}, expect=200).get_json()
+    that_day = tenant.admin.get(REPORT, query={"from": day.isoformat(), "to": next_day}, expect=200).get_json()
+    until_that_day = tenant.admin.get(REPORT, query={"to": day.isoformat()}, expect=200).get_json()
+    from_the_next = tenant.admin.get(REPORT, query={"from": next_day}, expect=200).get_json()
 
-    assert report["invited"] == 1
+    assert (that_day["invited"], until_that_day["invited"], from_the_next["invited"]) == (1, 0, 0)
 
 
 @pytest.mark.parametrize("period", [

@@ -1,7 +1,6 @@
 """The pure finance rules: a withdrawal's fee and net, the moves each state allows, report periods, and how
 account names read."""
 
-from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from fractions import Fraction
 
@@ -43,21 +42,6 @@ def test_which_states_each_move_starts_from():
     assert rules.move("reject", method="stripe_connect") == (("requested",), "rejected")
     assert rules.move("mark_paid", method="manual") == (("approved",), "paid")
     assert rules.move("mark_paid", method="stripe_connect")[0] == ()  # Stripe's payouts are marked by their job
-
-
-def test_dates_are_the_start_of_the_tenants_local_day_at_both_ends():
-    since, until = rules.period_bounds(date(2025, 3, 1), date(2025, 4, 1), timezone="Asia/Shanghai")
-
-    assert since == datetime(2025, 2, 28, 16, tzinfo=UTC) and until == datetime(2025, 3, 31, 16, tzinfo=UTC)
-
-
-def test_date_times_keep_their_offset_or_are_local_without_one():
-    with_offset = datetime(2025, 3, 1, 9, tzinfo=timezone(timedelta(hours=-5)))
-    since, until = rules.period_bounds(with_offset, datetime(2025, 3, 2, 8), timezone="Asia/Shanghai")
-
-    assert since == with_offset
-    assert until == datetime(2025, 3, 2, 0, tzinfo=UTC)
-    assert rules.period_bounds(None, None, timezone="UTC") == (None, None)
 
 
 def test_account_names_read_as_whose_bucket_and_which_trial_balance_line():
