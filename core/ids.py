@@ -50,3 +50,17 @@ def new_ids(prefix: str, count: int) -> list[str]:
 def random_token(nbytes: int = 24) -> str:
     """A URL-safe random secret (for API keys and other credentials)."""
     return secrets.token_urlsafe(nbytes)
+
+
+def sql_new_id(prefix: str, *, random_bytes: str) -> str:
+    """A PostgreSQL expression that makes an id as `new_id` does, for set-based statements whose row count is
+    known only inside the statement (one expiry entry per customer a batch touched). `random_bytes` names a
+    per-row `bytea` of at least 32 random bytes (e.g. `sha256(uuid_send(gen_random_uuid()) ||
+    uuid_send(gen_random_uuid()))`); each character takes two of its bytes, so the modulo bias is 2 in 65,536.
+    The time part is this statement's millisecond, as `new_ids` gives one batch one millisecond."""
+    if not prefix.isalnum():
+        raise ValueError(f"id prefix must be alphanumeric: {prefix!r}")
+    time_part = _base62(time.time_ns() // 1_000_000, _TIME_CHARS)
+    return (f"('{prefix}_{time_part}' || (SELECT string_agg(substr('{ALPHABET}', "
+            f"(get_byte({random_bytes}, 2 * i) * 256 + get_byte({random_bytes}, 2 * i + 1)) % 62 + 1, 1), '' "
+            f"ORDER BY i) FROM generate_series(0, {_RANDOM_CHARS - 1}) AS i))")

@@ -1,5 +1,6 @@
 """The per-tenant expiry job: set-based, only due lots, only its tenant, a batch per transaction."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -18,10 +19,10 @@ from tests.api.loyalty.scheduler import run_periodic_later
 
 @pytest.fixture(autouse=True, params=["postgresql", "portable"])
 def zeroing(request, monkeypatch):
-    """Each test runs both ways of zeroing a batch: PostgreSQL's one statement, and the portable one
+    """Each test runs both ways of expiring a batch: PostgreSQL's one statement, and the portable one
     SQLite (the embedded default) uses."""
     if request.param == "portable":
-        monkeypatch.setattr(expiry, "_ZERO_BATCH", {})
+        monkeypatch.setattr(expiry, "_EXPIRE_BATCH_BY_DIALECT", {})
 
 
 def run_expiry(tenant_id, **kwargs):
@@ -114,3 +115,23 @@ def test_a_customers_lots_expiring_in_one_run_are_one_entry_naming_each_lot(tena
         lots = dict(session.execute(select(PointsLot.entry_id, PointsLot.id)).all())
     assert sorted(draws, key=lambda d: d["points"]) == [{"lot_id": lots[second["id"]], "points": 12},
                                                         {"lot_id": lots[first["id"]], "points": 30}]
+
+
+def test_expiry_entries_have_ids_of_our_format_each_its_own(tenant):
+    """The PostgreSQL statement makes the entries' ids itself: they must look like every other id (prefix,
+    time part, 16 random characters) and differ between the customers of one batch."""
+    tenant.settings({"loyalty": {"points_expiry": {"mode": "days", "days": 1}}})
+    shoppers = [tenant.consumer() for _ in range(3)]
+    for shopper in shoppers:
+        give_points(tenant, shopper, 10)
+
+    with clock.travel(timedelta(days=3)):
+        run_expiry(tenant.id)
+
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        expired = session.execute(select(PointsEntry.id, PointsEntry.source)
+                                  .where(PointsEntry.kind == "expire")).all()
+    assert len({entry_id for entry_id, _ in expired}) == 3
+    for entry_id, source in expired:
+        assert re.fullmatch(r"pte_[0-9A-Za-z]{24}", entry_id)
+        assert source == f"expire:{entry_id}"
