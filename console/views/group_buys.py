@@ -36,7 +36,7 @@ def _list_page(errors=None, refusal=None, status=200):
     product = next((p for p in products if p.id == chosen), products[0] if products else None)
     outcomes = {campaign.id: outcome(counts[campaign.id]) for campaign in campaigns.data}
     chart = success_chart([(campaign.id[-6:], outcomes[campaign.id]) for campaign in reversed(campaigns.data)])
-    return render("console/group_buys/list.html", status, campaigns=campaigns, outcomes=outcomes, chart=chart,
+    return render("console/group_buys/list.html", status, campaigns=campaigns, outcomes=outcomes, success_chart=chart,
                   products=products, product=product, titles=titles, errors=errors or {}, refusal=refusal)
 
 
@@ -91,7 +91,7 @@ def _campaign_page(group_buy_id: str, errors=None, refusal=None, status=200):
         product = catalog.get_product(session, product_id=campaign.product_id)
     chart = outcome_chart(counts)
     return render("console/group_buys/detail.html", status, campaign=campaign, version=version, groups=groups,
-                  outcome=outcome(counts), chart=chart, product=product,
+                  outcome=outcome(counts), success_chart=chart, product=product,
                   sku_names={sku.id: sku.name for sku in product.skus}, statuses=GROUP_STATUSES, status=wanted,
                   errors=errors or {}, refusal=refusal)
 
