@@ -149,3 +149,13 @@ def test_another_tenants_campaign_is_not_found(app, tenant, other_tenant):
     response = intruder.get(f"/console/group-buys/{gb['id']}")
 
     assert response.status_code == 404 and 'data-reason="not_found"' in response.get_data(as_text=True)
+
+
+def test_the_order_page_shows_its_group(admin_console, tenant):
+    gb = campaign(tenant, group_size=3)
+    _leader, led = started(tenant, gb)
+
+    page = admin_console.get(f"/console/orders/{led['id']}").get_data(as_text=True)
+
+    assert 'data-section="group"' in page and f'data-group="{led["group_buy"]["group_id"]}"' in page
+    assert 'data-group-status="forming"' in page and f"/console/group-buys/{gb['id']}" in page
