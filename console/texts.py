@@ -67,7 +67,7 @@ WITHDRAWAL_STATUSES = {"requested": _l("Waiting for approval"), "approved": _l("
                        "failed": _l("Payout failed")}
 WITHDRAWAL_METHODS = {"manual": _l("By hand"), "stripe_connect": _l("Stripe Connect")}
 SETTLEMENT_STATUSES = {"queued": _l("Queued"), "running": _l("Running"), "completed": _l("Completed")}
-SETTLEMENT_TRIGGERS = {"periodic": _l("Scheduled"), "on_demand": _l("On demand")}
+SETTLEMENT_TRIGGERS = {"periodic": _l("Periodic"), "on_demand": _l("On demand")}
 COMMISSION_STATUSES = {"frozen": _l("Frozen"), "settled": _l("Settled"), "cancelled": _l("Cancelled")}
 COMMISSION_KINDS = {"sale": _l("Sale"), "group_leader": _l("Group leader")}
 LEDGER_LINE_TYPES = {"expense": _l("Expense"), "liability": _l("Owed to distributors"), "cash": _l("Paid out"),
