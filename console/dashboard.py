@@ -113,7 +113,8 @@ def _commissions(session: Session, calendar: Calendar) -> dict:
     from shop.finance import service as finance
 
     report = finance.commissions_report(session)  # no period: balances now, flows since the beginning
-    buckets = [("frozen", _("Frozen"), report["frozen"]), ("available", _("Available"), report["available"]),
+    buckets = [("frozen", _("Frozen"), report["frozen"]),
+               ("available", _("Available to withdraw"), report["available"]),
                ("withdrawing", _("Being withdrawn"), report["withdrawing"]),
                ("withdrawn", _("Paid out"), report["withdrawn"])]
     labels = [str(label) for _key, label, _amount in buckets]

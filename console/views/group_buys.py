@@ -35,7 +35,8 @@ def _list_page(errors=None, refusal=None, status=200):
         titles = _titles(session, {campaign.product_id for campaign in campaigns.data})
     product = next((p for p in products if p.id == chosen), products[0] if products else None)
     outcomes = {campaign.id: outcome(counts[campaign.id]) for campaign in campaigns.data}
-    chart = success_chart([(campaign.id[-6:], outcomes[campaign.id]) for campaign in reversed(campaigns.data)])
+    chart = success_chart([(f"{titles[campaign.product_id][:10]} …{campaign.id[-4:]}", outcomes[campaign.id])
+                           for campaign in reversed(campaigns.data)])
     return render("console/group_buys/list.html", status, campaigns=campaigns, outcomes=outcomes, success_chart=chart,
                   products=products, product=product, titles=titles, errors=errors or {}, refusal=refusal)
 
