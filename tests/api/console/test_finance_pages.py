@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from core import jobs
 from tests.api.console.conftest import new_key, signed_in
 from tests.api.distribution.builders import approved_distributor, bound_to, buy, close_after_sales, product
 from tests.api.finance.builders import (
@@ -89,6 +90,28 @@ def test_a_settlement_run_makes_due_commissions_available_and_a_second_submissio
     assert again.status_code == 409 and 'data-reason="stale_form"' in again.get_data(as_text=True)
     assert len(tenant.admin.get("/v1/finance/settlements", expect=200).get_json()["data"]) == 1
     assert 'data-status="completed"' in row_of(clerk.get("/console/finance").get_data(as_text=True), run["id"])
+
+
+def test_the_page_follows_a_run_until_its_job_has_run(clerk, tenant, monkeypatch):
+    """While the run's job waits for a worker (jobs handed to a worker that has not taken them yet), the page
+    shows its progress and reloads itself; once the job has run, the run is completed and the page stops."""
+    shop_with_distribution(tenant)
+    earner = approved_distributor(tenant)
+    _made, sku = product(tenant, 50_000)
+    close_after_sales(tenant, buy(tenant, bound_to(tenant, earner), sku))
+    monkeypatch.setattr(jobs.runtime, "mode", "inline")  # nothing runs the job in this process until asked
+
+    clerk.submit("/console/finance", "run-settlement")
+    following = clerk.get("/console/finance").get_data(as_text=True)
+    monkeypatch.setattr(jobs.runtime, "mode", "eager")
+    jobs.run_due(tenant_id=tenant.id)
+    finished = clerk.get("/console/finance").get_data(as_text=True)
+
+    progress = re.search(r'<div class="progress" data-progress[^>]*>', following).group(0)
+    assert 'aria-valuenow="0"' in progress and 'aria-valuemax="1"' in progress
+    assert '<meta http-equiv="refresh" content="2">' in following and 'data-status="queued"' in following
+    assert "data-progress" not in finished and 'http-equiv="refresh"' not in finished
+    assert 'data-status="completed"' in finished and balance(earner)["available"] == 5000
 
 
 def test_approve_then_mark_paid_and_double_submissions_move_nothing_twice(clerk, tenant, distributor):
