@@ -1,6 +1,7 @@
 """Finance: settlement runs (started here, followed while a background job runs them), withdrawals to approve,
-reject or mark paid, the reconciliation of a period with its discrepancies, the commissions report and the
-trial balance, each downloadable as CSV with a byte-order mark. The same services as /v1/finance."""
+reject or mark paid, the reconciliation of a period with its discrepancies, the commissions report, the trial
+balance and a distributor's statement, each downloadable as CSV with a byte-order mark. The same services as
+/v1/finance."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from shop.finance.schemas import (
     MarkPaidSchema,
     ReconciliationSchema,
     RejectSchema,
+    StatementRowSchema,
     TrialBalanceRowSchema,
     WithdrawalSchema,
 )
@@ -159,7 +161,7 @@ def _period() -> tuple[dict, dict]:
     return loaded, shown
 
 
-def _report_page(template: str, build, downloads: dict):
+def _report_page(template: str, build, downloads: dict, **shown_with):
     """A report of a period: its CSV when `download` names one, else the page; a period the service refuses
     (malformed, or ending before it starts) shows the page with the refusal and its status."""
     shown = {"from": request.args.get("from", ""), "to": request.args.get("to", "")}
@@ -171,12 +173,13 @@ def _report_page(template: str, build, downloads: dict):
         with unit_of_work() as session:
             context = build(session, period)
     except FormErrors as error:
-        return render(template, 422, period=shown, errors=error.fields, refusal=error)
+        return render(template, 422, period=shown, errors=error.fields, refusal=error, **shown_with)
     except DomainError as error:
         if error.status == 404:
             raise
-        return render(template, error.status, period=shown, errors=field_errors(error.errors or {}), refusal=error)
-    return render(template, period=shown, errors={}, refusal=None, **context)
+        return render(template, error.status, period=shown, errors=field_errors(error.errors or {}), refusal=error,
+                      **shown_with)
+    return render(template, period=shown, errors={}, refusal=None, **shown_with, **context)
 
 
 def _one_row(schema, report_of, filename: str):
@@ -220,3 +223,16 @@ def trial_balance():
             TrialBalanceRowSchema, finance.iter_trial_balance, filename=_named("trial-balance", period), bom=True,
             **period),
     })
+
+
+@bp.route("/finance/statements/<distributor_id>")
+@page("finance")
+def statement(distributor_id):
+    def build(session, period: dict) -> dict:
+        return {"report": finance.statement(session, distributor_id=distributor_id, **period)}
+
+    return _report_page("console/finance/statement.html", build, {
+        "statement": lambda period: csv_export.stream(
+            StatementRowSchema, finance.iter_statement, filename=_named(f"statement-{distributor_id}", period),
+            bom=True, distributor_id=distributor_id, **period),
+    }, distributor_id=distributor_id)

@@ -315,3 +315,27 @@ def test_the_order_page_shows_its_commissions_to_finance_only(app, clerk, tenant
 
     assert 'data-section="commissions"' in page and "¥ 20.00" in page and 'data-status="frozen"' in page
     assert 'data-section="commissions"' not in staff.get(f"/console/orders/{order['id']}").get_data(as_text=True)
+
+
+def test_a_distributors_statement_and_its_csv_are_the_apis(clerk, tenant, distributor):
+    paid = pay_by_hand(tenant, withdraw(distributor, 3000))
+    period = {"from": "2000-01-01", "to": "2100-01-01"}
+    path = f"/console/finance/statements/{distributor.distributor_id}"
+
+    page = clerk.get(path, query_string=period).get_data(as_text=True)
+    text, rows = read_csv(clerk.get(path, query_string={**period, "download": "statement"}))
+
+    assert f"/console/finance/statements/{distributor.distributor_id}" in clerk.get("/console/finance").get_data(
+        as_text=True)
+    assert re.search(r'data-balance="closing">.*?¥ 0.00.*?¥ 70.00.*?¥ 0.00', page, re.S)
+    assert 'data-kind="withdrawal.payout"' in page and paid["id"] in page
+    assert text == BOM + api_csv(tenant, f"/v1/finance/statements/{distributor.distributor_id}", **period)
+    assert {row["kind"] for row in rows} >= {"commission.accrual", "commission.settle", "withdrawal.payout"}
+
+
+def test_another_tenants_distributor_has_no_statement_here(app, tenant, other_tenant, distributor):
+    intruder = signed_in(app, other_tenant.admin_key)
+
+    for query in ({}, {"download": "statement"}):
+        response = intruder.get(f"/console/finance/statements/{distributor.distributor_id}", query_string=query)
+        assert response.status_code == 404 and 'data-reason="not_found"' in response.get_data(as_text=True)
