@@ -23,6 +23,7 @@ from tests.api.finance.builders import (
 )
 from tests.api.finance.test_reconciliation import corrupt
 from tests.support.console import forms_of
+from tests.support.stripe_connect import serving
 
 BOM = "\ufeff"
 
@@ -339,3 +340,34 @@ def test_another_tenants_distributor_has_no_statement_here(app, tenant, other_te
     for query in ({}, {"download": "statement"}):
         response = intruder.get(f"/console/finance/statements/{distributor.distributor_id}", query_string=query)
         assert response.status_code == 404 and 'data-reason="not_found"' in response.get_data(as_text=True)
+
+
+def test_a_stripe_payout_whose_job_gave_up_is_tried_again_from_its_row(app, clerk, tenant, distributor):
+    with serving(app) as connect:
+        tenant.settings({"distribution": {"payout_method": "stripe_connect"}})
+        distributor.request("PUT", "/v1/storefront/distributor/payout-account",
+                            json={"stripe_account_id": connect.open_account()}, expect=200)
+        requested = withdraw(distributor, 4000)
+        connect.fail_next(2)
+        move(tenant, requested, "approve")
+        assert 'data-status="processing"' in row_of(clerk.get("/console/finance").get_data(as_text=True),
+                                                    requested["id"])
+
+        retried = clerk.submit("/console/finance", "retry-payout",
+                               form=form_in_row(clerk, "/console/finance", requested["id"], "retry-payout"))
+
+        assert retried.status_code == 303 and "notice=payout_retried" in retried.headers["Location"]
+        paid = withdrawal_of(tenant, requested)
+        assert paid["status"] == "paid" and [t["id"] for t in connect.transfers()] == [paid["transfer_id"]]
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("zh-CN", ["结算与提现", "立即结算", "对账", "试算平衡表"]),
+    ("en", ["Settlements and withdrawals", "Run a settlement now", "Reconciliation", "Trial balance"]),
+])
+def test_the_finance_page_speaks_the_clerks_language(app, tenant, language, words):
+    browser = signed_in(app, new_key(tenant, "finance"), language=language)
+
+    page = browser.get("/console/finance").get_data(as_text=True)
+
+    assert all(word in page for word in words), language

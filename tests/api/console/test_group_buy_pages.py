@@ -159,3 +159,15 @@ def test_the_order_page_shows_its_group(admin_console, tenant):
 
     assert 'data-section="group"' in page and f'data-group="{led["group_buy"]["group_id"]}"' in page
     assert 'data-group-status="forming"' in page and f"/console/group-buys/{gb['id']}" in page
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("zh-CN", ["拼团活动", "成团率", "新建拼团活动"]), ("en", ["Group-buy campaigns", "Success rate", "New campaign"]),
+])
+def test_the_group_buy_page_speaks_the_clerks_language(app, tenant, language, words):
+    campaign(tenant)
+    browser = signed_in(app, tenant.admin_key, language=language)
+
+    page = browser.get("/console/group-buys").get_data(as_text=True)
+
+    assert all(word in page for word in words), language
