@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from core import clock
 from tests.api.distribution.builders import approved_distributor, bound_to, buy, close_after_sales, product
 from tests.api.finance.builders import balance, shop_with_distribution, withdraw
 from tests.api.groupbuy.builders import campaign, started
+from tests.api.shop.builders import create_product, sku_id
 from tests.browser.helpers import click, new_key, sign_in
 
 UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
@@ -60,6 +64,32 @@ def test_a_finance_clerk_settles_pays_a_withdrawal_by_hand_and_downloads_the_rec
     [row_read] = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
     assert (row_read["withdrawals.paid"], row_read["settlements.amount"], row_read["currency"]) == ("6000", "8000",
                                                                                                       "CNY")
+
+
+def test_an_admin_creates_a_group_buy_for_a_chosen_product_in_yuan_and_local_time(page, tenant):
+    create_product(tenant, title="Black tea", skus=[{"name": "tin", "price": 5000, "stock": 5}])
+    oolong = create_product(tenant, title="Oolong", skus=[{"name": "250 g", "price": 8800, "stock": 5},
+                                                          {"name": "50 g", "price": 2000, "stock": 5}])
+    ends = (clock.now() + timedelta(days=2)).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
+    sign_in(page, tenant.admin_key)
+    page.goto("/console/group-buys")
+
+    page.select_option("#f-choose-product", oolong["id"])
+    click(page, '[data-action="choose-product"]')
+    page.fill('[name="prices-1-price"]', "15.80")  # the 50 g tin only
+    page.fill('[name="group_size"]', "2")
+    page.fill('[name="time_limit_minutes"]', "30")
+    page.fill('[name="ends_at"]', ends)
+    click(page, '[data-action="save"]')
+
+    assert page.locator('[data-notice="created"]').is_visible()
+    campaign_id = page.locator(".page-head[data-id]").get_attribute("data-id")
+    created = tenant.admin.get(f"/v1/admin/group-buys/{campaign_id}", expect=200).get_json()
+    assert created["product_id"] == oolong["id"] and created["prices"] == [{"sku_id": sku_id(oolong, 1),
+                                                                            "price": 1580}]
+    local_end = datetime.fromisoformat(created["ends_at"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert local_end.strftime("%Y-%m-%dT%H:%M") == ends
+    assert "¥ 15.80" in page.locator('[data-section="terms"]').inner_text()
 
 
 def test_an_admin_ends_a_group_buy_and_every_money_page_has_its_labels(page, tenant):
