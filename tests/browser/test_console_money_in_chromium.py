@@ -1,6 +1,6 @@
 """Finance and group-buys in a real browser: a finance clerk runs a settlement and watches it finish (a real
 worker runs it), approves a withdrawal, marks it paid with the bank's reference, and downloads the
-reconciliation as a CSV a spreadsheet program in China opens as is."""
+reconciliation as a CSV a spreadsheet program in China opens as is; an admin creates a group-buy and ends one."""
 
 from __future__ import annotations
 
