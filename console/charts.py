@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 WIDTH, HEIGHT = 720, 240
+MAX_BAR = 72  # a chart of a few bars (campaigns, statuses) keeps them bar-shaped
 LEFT, RIGHT, TOP, BOTTOM = 64, 12, 12, 28  # room for the value axis and the day labels
 
 
@@ -91,7 +92,8 @@ def bar_chart(name: str, title: str, labels: Sequence[str], values: Sequence[int
     bars = []
     for index, value in enumerate(values):
         height = inner_h * value / scale_top
-        bars.append(Bar(x=LEFT + slot * index + slot * 0.15, y=TOP + inner_h - height, width=slot * 0.7,
+        width = min(slot * 0.7, MAX_BAR)
+        bars.append(Bar(x=LEFT + slot * index + (slot - width) / 2, y=TOP + inner_h - height, width=width,
                         height=height, title=describe(index)))
     return Chart(name, title, WIDTH, HEIGHT, axis, bars=bars, table_head=list(head),
                  table_rows=[[labels[i], describe(i)] for i in range(len(labels))], empty=not any(values))

@@ -104,3 +104,32 @@ def _points(session: Session, calendar: Calendar) -> dict:
     chart = charts.line_chart("points-flow", _("Points issued, spent and expired, last 30 days"), labels, series,
                               fmt=formatting.number, head=[_("Day"), _("Issued"), _("Spent"), _("Expired")])
     return {"report": points.points_report(session), "chart": chart}
+
+
+# --- commissions and withdrawals (finance) ---------------------------------------------------------------
+
+@card("commissions", page="finance", template="console/cards/commissions.html")
+def _commissions(session: Session, calendar: Calendar) -> dict:
+    from shop.finance import service as finance
+
+    report = finance.commissions_report(session)  # no period: balances now, flows since the beginning
+    buckets = [("frozen", _("Frozen"), report["frozen"]),
+               ("available", _("Available to withdraw"), report["available"]),
+               ("withdrawing", _("Being withdrawn"), report["withdrawing"]),
+               ("withdrawn", _("Paid out"), report["withdrawn"])]
+    labels = [str(label) for _key, label, _amount in buckets]
+    values = [amount for _key, _label, amount in buckets]
+    chart = charts.bar_chart(
+        "commissions", _("Commissions by status"), labels, values,
+        fmt=lambda amount: formatting.money(amount, calendar.currency).split(".")[0],
+        describe=lambda i: f"{labels[i]}: {formatting.money(values[i], calendar.currency)}",
+        head=[_("Status"), _("Amount")], every=1)
+    chart.empty = False  # all time, not the last 30 days: the figures above say when there is nothing
+    return {"report": report, "chart": chart}
+
+
+@card("withdrawals", page="finance", template="console/cards/withdrawals.html")
+def _withdrawals(session: Session, calendar: Calendar) -> dict:
+    from shop.finance import service as finance
+
+    return {"waiting": finance.open_totals(session)}

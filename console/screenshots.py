@@ -24,6 +24,7 @@ from core.db import unit_of_work
 from core.tenancy import tenant_scope
 from shop import demo, demo_activity
 from shop.catalog import service as catalog
+from shop.groupbuy import service as groupbuy
 from shop.orders.service import queries as orders
 from tenants.customers.search import search_customers
 from tenants.keys import service as keys
@@ -54,6 +55,7 @@ def _pages(app: Flask, tenant_id: str) -> list[Shot]:
         order = next(iter(orders.list_orders(session, status="partially_refunded", limit=1,
                                              starting_after=None).data), None)
         customer = next(iter(search_customers(session, q=None, limit=1, starting_after=None).data), None)
+        group_buy = next(iter(groupbuy.list_campaigns(session, limit=1, starting_after=None).data), None)
     shots.append(Shot("product-new", "/console/products/new"))
     if product:
         shots.append(Shot("product", f"/console/products/{product.id}"))
@@ -61,6 +63,10 @@ def _pages(app: Flask, tenant_id: str) -> list[Shot]:
         shots.append(Shot("order", f"/console/orders/{order.id}"))
     if customer:
         shots.append(Shot("customer", f"/console/customers/{customer.id}"))
+    if group_buy:
+        shots.append(Shot("group-buy", f"/console/group-buys/{group_buy.id}"))
+    shots += [Shot("reconciliation", "/console/finance/reconciliation"),
+              Shot("trial-balance", "/console/finance/trial-balance")]
     shots.append(Shot("login", "/console/login", signed_in=False))
     return shots
 

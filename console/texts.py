@@ -56,3 +56,36 @@ NOTICES = {
 
 def refusal_title(error: DomainError) -> str:
     return str(REASONS.get(error.reason, error.message))
+
+# --- group-buys and finance -----------------------------------------------------------------------------
+CAMPAIGN_STATUSES = {"scheduled": _l("Scheduled"), "active": _l("Running"), "ended": _l("Ended")}
+GROUP_STATUSES = {"pending": _l("Leader not paid yet"), "forming": _l("Forming"), "succeeded": _l("Succeeded"),
+                  "failed": _l("Failed")}
+GROUP_ROLES = {"leader": _l("Leader"), "member": _l("Member")}
+WITHDRAWAL_STATUSES = {"requested": _l("Waiting for approval"), "approved": _l("Approved, to be paid"),
+                       "processing": _l("Paying out"), "paid": _l("Paid"), "rejected": _l("Rejected"),
+                       "failed": _l("Payout failed")}
+WITHDRAWAL_METHODS = {"manual": _l("By hand"), "stripe_connect": _l("Stripe Connect")}
+SETTLEMENT_STATUSES = {"queued": _l("Queued"), "running": _l("Running"), "completed": _l("Completed")}
+SETTLEMENT_TRIGGERS = {"periodic": _l("Periodic"), "on_demand": _l("On demand")}
+COMMISSION_STATUSES = {"frozen": _l("Frozen"), "settled": _l("Settled"), "cancelled": _l("Cancelled")}
+COMMISSION_KINDS = {"sale": _l("Sale"), "group_leader": _l("Group leader")}
+LEDGER_LINE_TYPES = {"expense": _l("Expense"), "liability": _l("Owed to distributors"), "cash": _l("Paid out"),
+                     "fee_income": _l("Fee income"), "other": _l("Other"), "total": _l("Total")}
+
+REASONS.update({
+    "payout_provider_not_configured": _l("Stripe Connect is not set up for this shop, so this payout cannot "
+                                         "start. Set it up in the settings, or pay by hand."),
+    "below_minimum_withdrawal": _l("That is below the minimum withdrawal."),
+    "insufficient_balance": _l("The distributor's available balance is not enough."),
+    "group_buy_not_active": _l("This group-buy is not running."),
+})
+
+NOTICES.update({
+    "ended": _l("Ended: groups still open are being resolved now."),
+    "settlement_started": _l("Settlement started: the page follows it until it is done."),
+    "withdrawal_approved": _l("Withdrawal approved."),
+    "withdrawal_rejected": _l("Withdrawal rejected: the amount is back in the distributor's available balance."),
+    "withdrawal_paid": _l("Marked as paid."),
+    "payout_retried": _l("The payout is being tried again."),
+})

@@ -50,3 +50,41 @@ def settings_section(session: Session, *, name: str, lock: bool = False) -> str:
     if lock:
         stale.lock(session, [tenant])
     return stale.version_of(name, (tenant.settings or {}).get(name))
+
+
+def group_buy(session: Session, *, campaign_id: str, lock: bool = False) -> str:
+    """A group-buy campaign with its prices (ending it, or its window closing, moves `ended_at` or its status)."""
+    from shop.groupbuy import service as groupbuy
+
+    found = groupbuy.get_campaign(session, campaign_id=campaign_id)
+    if lock:
+        stale.lock(session, [found])
+    return stale.version_of(found, found.prices, found.status)
+
+
+def withdrawal(session: Session, *, withdrawal_id: str, lock: bool = False) -> str:
+    """A withdrawal: every move (a clerk's, another clerk's, the payout job's) rewrites its row, so a second
+    approve or mark-paid of the same form is refused instead of acting twice."""
+    from shop.finance import service as finance
+
+    found = finance.get_withdrawal(session, withdrawal_id=withdrawal_id)
+    if lock:
+        stale.lock(session, [found])
+    return withdrawal_version(found)
+
+
+def withdrawal_version(found) -> str:
+    """The version of a withdrawal already read (a list's rows: one form each, no second read)."""
+    return stale.version_of(found)
+
+
+def settlements(session: Session, *, lock: bool = False) -> str:
+    """The newest settlement run: a run-settlement form submitted twice starts one run, not two (a second run
+    would settle nothing twice anyway: runs take disjoint rows). No run row exists yet to lock, so the lock is
+    the tenant's row, which serialises two clerks starting runs at once."""
+    from shop.distribution import service as distribution
+
+    if lock:
+        stale.lock(session, [platform.get_tenant(session, tenant_id=require_tenant_id())])
+    newest = distribution.list_settlements(session, limit=1, starting_after=None).data
+    return stale.version_of([run.id for run in newest])

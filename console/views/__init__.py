@@ -6,6 +6,8 @@ from console.views import (  # noqa: F401 - each module registers its routes
     customers,
     dashboard,
     fallback,  # noqa: F401, I001 - last: the catch-all for unknown console URLs
+    finance,
+    group_buys,
     orders,
     products,
     rewards,

@@ -10,8 +10,10 @@ from flask_babel import gettext as _
 
 from console import stale, versions
 from console.forms import FormErrors, FormReader
-from console.web import bp, done, page, render, submitted
+from console.web import bp, done, may, page, render, submitted
 from core.db import unit_of_work
+from shop.distribution import service as distribution
+from shop.groupbuy import service as groupbuy
 from shop.orders.models import STATUSES
 from shop.orders.schemas import RefundCreateSchema, RefundLineInputSchema, ShipSchema
 from shop.orders.service import lifecycle, queries, refunds
@@ -39,8 +41,12 @@ def _order_page(order_id: str, errors=None, refusal=None, status=200, action=Non
         found = queries.get_order(session, order_id=order_id)
         version = versions.order(session, order_id=order_id)
         order_refunds = queries.list_refunds(session, order_id=order_id, limit=100, starting_after=None).data
+        # The group it holds a seat in, and what it earned distributors (finance's figures: for who may read them).
+        group = groupbuy.get_group(session, group_id=found.group_id) if found.group_id else None
+        commissions = (distribution.list_commissions(session, order_id=order_id, limit=100, starting_after=None).data
+                       if may("finance", "read") else None)
     return render("console/orders/detail.html", status, order=found, version=version, refunds=order_refunds,
-                  errors=errors or {}, refusal=refusal, failed_action=action)
+                  group=group, commissions=commissions, errors=errors or {}, refusal=refusal, failed_action=action)
 
 
 def _act(order_id: str, action: str, write):

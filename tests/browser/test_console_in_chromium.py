@@ -20,15 +20,16 @@ def test_signing_in_with_each_role_shapes_the_navigation_and_refuses_other_pages
 
     assert sign_in(page, tenant.admin_key).status == 200
     assert page.url.endswith("/console")
-    assert nav_of(page) == ["home", "orders", "products", "customers", "coupons", "rewards", "settings"]
+    assert nav_of(page) == ["home", "orders", "products", "customers", "coupons", "rewards", "group_buys", "finance",
+                            "settings"]
     assert page.locator('[data-chart="sales-30d"]').is_visible() and page.locator('[data-chart="points-flow"]').count()
     click(page, '[data-action="sign-out"]')
     assert "/console/login" in page.url
 
-    for role in ("finance", "staff"):
+    for role, pages in (("finance", ["home", "orders", "finance"]), ("staff", ["home", "orders"])):
         page.context.clear_cookies()
         sign_in(page, new_key(tenant, role))
-        assert nav_of(page) == ["home", "orders"], role
+        assert nav_of(page) == pages, role
         forbidden = page.goto("/console/products")
         assert forbidden.status == 403 and page.locator('[data-reason="forbidden"]').is_visible()
         assert page.goto("/console/orders").status == 200

@@ -31,6 +31,7 @@ from shop.distribution.service.reading import (
     my_commissions,
 )
 from shop.distribution.service.settlement import (
+    due_count,
     get_settlement,
     iter_settlements,
     list_settlements,
@@ -48,6 +49,7 @@ __all__ = [
     "bind",
     "bound_distributor",
     "decide",
+    "due_count",
     "ensure_earner_account",
     "finalize_for_order",
     "find_account",

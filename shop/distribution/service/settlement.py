@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
 
-from sqlalchemy import Row, exists, select, update
+from sqlalchemy import Row, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from core import clock, jobs, ledger
@@ -49,6 +49,13 @@ def start_periodic_settlement(session: Session, *, limit: int = BATCH) -> Settle
 
 def _anything_due(session: Session) -> bool:
     return bool(session.scalar(select(exists().where(Commission.status == "frozen", Commission.final_at.is_not(None)))))
+
+
+def due_count(session: Session) -> int:
+    """How many commissions are due for settlement now (frozen, their after-sales window closed): what a run
+    still has ahead of it, for a page following one."""
+    return session.scalar(select(func.count()).select_from(Commission)
+                          .where(Commission.status == "frozen", Commission.final_at.is_not(None))) or 0
 
 
 def run_settlement_batch(session: Session, *, settlement_id: str, batch: int, limit: int = BATCH) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core import clock, jobs, ledger
@@ -31,7 +31,7 @@ from shop.finance.errors import (
     PayoutAccountMissing,
     PayoutProviderNotConfigured,
 )
-from shop.finance.models import Withdrawal
+from shop.finance.models import OPEN, Withdrawal
 from shop.finance.service.payout_accounts import payout_account_of
 from shop.payments import config as payments_config
 from tenants.platform.models import Tenant
@@ -205,3 +205,14 @@ def my_withdrawals(session: Session, *, customer_id: str, status: str | None = N
         raise NotFound("You have no distributor account")
     return list_withdrawals(session, status=status, distributor_id=distributor.id, limit=limit,
                             starting_after=starting_after)
+
+
+def open_totals(session: Session) -> dict[str, dict[str, int]]:
+    """Withdrawals still open, by status (requested: waiting for finance's decision; approved: to be paid by
+    hand; processing: a Stripe payout under way): how many, and their gross amount."""
+    totals = {status: {"count": 0, "amount": 0} for status in OPEN}
+    rows = session.execute(select(Withdrawal.status, func.count(), func.coalesce(func.sum(Withdrawal.amount), 0))
+                           .where(Withdrawal.status.in_(OPEN)).group_by(Withdrawal.status))
+    for status, count, amount in rows:
+        totals[status] = {"count": count, "amount": int(amount)}
+    return totals

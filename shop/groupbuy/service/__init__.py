@@ -10,7 +10,7 @@ from shop.groupbuy.service.campaigns import (
     resolve_open_groups,
 )
 from shop.groupbuy.service.outcomes import fail, on_left, on_paid, resolve, succeed, unwind
-from shop.groupbuy.service.reading import get_group, list_groups
+from shop.groupbuy.service.reading import get_group, group_counts, list_groups
 from shop.groupbuy.service.seats import take_seat, terms_for_order
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "get_campaign",
     "get_campaign_on_shelf",
     "get_group",
+    "group_counts",
     "list_active_campaigns",
     "list_campaigns",
     "list_groups",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.api import Page
@@ -28,3 +28,16 @@ def list_groups(session: Session, *, campaign_id: str, status: str | None, limit
     if status:
         query = query.where(Group.status == status)
     return paginate(session, query, id_column=Group.id, limit=limit, starting_after=starting_after)
+
+
+def group_counts(session: Session, *, campaign_ids: list[str]) -> dict[str, dict[str, int]]:
+    """How many groups of each campaign are in each status (one aggregate query): what a campaign's success
+    rate is read from."""
+    counts: dict[str, dict[str, int]] = {campaign_id: {} for campaign_id in campaign_ids}
+    if not campaign_ids:
+        return counts
+    rows = session.execute(select(Group.campaign_id, Group.status, func.count())
+                           .where(Group.campaign_id.in_(campaign_ids)).group_by(Group.campaign_id, Group.status))
+    for campaign_id, status, count in rows:
+        counts[campaign_id][status] = count
+    return counts

@@ -47,3 +47,7 @@ def test_another_tenants_console_reaches_none_of_its_objects(app, tenant, other_
     assert {"/console/orders/<order_id>", "/console/products/<product_id>", "/console/customers/<customer_id>",
             "/console/orders/<order_id>/refunds"} <= set(walked)
     assert {"ord", "prod", "cus", "rfd", "cpt", "rwd", "csn"} <= set(ids)  # the walk tried each kind of object
+    assert {"/console/group-buys/<group_buy_id>", "/console/group-buys/<group_buy_id>/end",
+            *(f"/console/finance/withdrawals/<withdrawal_id>/{move}" for move in ("approve", "reject", "mark-paid"))
+            } <= set(walked)
+    assert {"gby", "grp", "wdr", "stl"} <= set(ids)

@@ -16,8 +16,9 @@ def nav_of(browser) -> list[str]:
 
 
 @pytest.mark.parametrize(("role", "expected"), [
-    ("admin", ["home", "orders", "products", "customers", "coupons", "rewards", "settings"]),
-    ("finance", ["home", "orders"]),
+    ("admin", ["home", "orders", "products", "customers", "coupons", "rewards", "group_buys", "finance",
+               "settings"]),
+    ("finance", ["home", "orders", "finance"]),
     ("staff", ["home", "orders"]),
 ])
 def test_the_navigation_offers_what_the_role_may_use(app, tenant, role, expected):
@@ -44,7 +45,8 @@ def test_each_role_sees_the_home_cards_it_may_read(app, tenant):
         browser = signed_in(app, tenant.admin_key if role == "admin" else new_key(tenant, role))
         cards[role] = re.findall(r'data-card="([a-z-]+)"', browser.get("/console").get_data(as_text=True))
 
-    assert cards == {"admin": ["sales", "points"], "finance": ["sales", "points"], "staff": ["sales"]}
+    money = ["commissions", "withdrawals"]
+    assert cards == {"admin": ["sales", "points", *money], "finance": ["sales", "points", *money], "staff": ["sales"]}
 
 
 @pytest.mark.parametrize("role", ["finance", "staff"])

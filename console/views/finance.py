@@ -1,0 +1,238 @@
+"""Finance: settlement runs (started here, followed while a background job runs them), withdrawals to approve,
+reject or mark paid, the reconciliation of a period with its discrepancies, the commissions report, the trial
+balance and a distributor's statement, each downloadable as CSV with a byte-order mark. The same services as
+/v1/finance."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import marshmallow as ma
+from flask import g, request
+
+from console import stale, versions
+from console.dashboard import Calendar
+from console.forms import FormErrors, FormReader, field_errors
+from console.web import bp, done, page, render, submitted
+from core import csv_export
+from core.db import unit_of_work
+from core.errors import DomainError
+from core.periods import PeriodArgsSchema
+from shop.distribution import service as distribution
+from shop.distribution.schemas import SettlementSchema
+from shop.finance import service as finance
+from shop.finance.models import STATUSES
+from shop.finance.schemas import (
+    CommissionsReportSchema,
+    DiscrepancySchema,
+    MarkPaidSchema,
+    ReconciliationSchema,
+    RejectSchema,
+    StatementRowSchema,
+    TrialBalanceRowSchema,
+    WithdrawalSchema,
+)
+
+LISTED = 50
+SETTLEMENTS_SHOWN = 10
+
+
+# --- settlements and withdrawals ---------------------------------------------------------------------------
+
+@bp.route("/finance", endpoint="finance")
+@page("finance")
+def finance_home():
+    download = request.args.get("download")
+    if download == "withdrawals":
+        return csv_export.stream(WithdrawalSchema, finance.iter_withdrawals, filename="withdrawals", bom=True,
+                                 status=_status_filter())
+    if download == "settlements":
+        return csv_export.stream(SettlementSchema, distribution.iter_settlements, filename="settlements", bom=True)
+    return _finance_page()
+
+
+def _status_filter() -> str | None:
+    return request.args.get("status") if request.args.get("status") in STATUSES else None
+
+
+def _finance_page(errors=None, refusal=None, status=200, failed=None):
+    wanted = _status_filter()
+    with unit_of_work() as session:
+        settlements = distribution.list_settlements(session, limit=SETTLEMENTS_SHOWN, starting_after=None).data
+        running = [run for run in settlements if run.status != "completed"]
+        due = distribution.due_count(session) if running else 0
+        settlements_version = versions.settlements(session)
+        withdrawals = finance.list_withdrawals(session, status=wanted, limit=LISTED,
+                                               starting_after=request.args.get("starting_after"))
+        withdrawal_versions = {found.id: versions.withdrawal_version(found) for found in withdrawals.data}
+        waiting = finance.open_totals(session)
+    # A run's progress: the commissions it has settled, of those plus the ones still due.
+    progress = {run.id: (run.commissions, max(run.commissions + due, 1)) for run in running}
+    return render("console/finance/home.html", status, settlements=settlements, running=running, progress=progress,
+                  settlements_version=settlements_version, withdrawals=withdrawals,
+                  withdrawal_versions=withdrawal_versions, waiting=waiting, statuses=STATUSES, status=wanted,
+                  errors=errors or {}, refusal=refusal, failed=failed)
+
+
+@bp.route("/finance/settlements", methods=["POST"])
+@page("finance")
+def run_settlement():
+    def write() -> str:
+        with unit_of_work() as session:
+            stale.check(versions.settlements(session, lock=True))
+            distribution.request_settlement(session)  # its batches run in the background, as the API's do
+        return done("console.finance", "settlement_started")
+
+    return submitted(write, again=_finance_page)
+
+
+def _withdrawal_action(withdrawal_id: str, action: str, move) -> object:
+    """Run one of a withdrawal's moves under its version check; refusals show at its row."""
+    def write() -> str:
+        form = FormReader()
+        with unit_of_work() as session:
+            stale.check(versions.withdrawal(session, withdrawal_id=withdrawal_id, lock=True))
+            notice = move(session, form)
+        return done("console.finance", notice, status=_status_filter())
+
+    return submitted(write, again=lambda **kw: _finance_page(failed=(withdrawal_id, action), **kw))
+
+
+def _actor() -> str:
+    return g.console.principal.key_id
+
+
+@bp.route("/finance/withdrawals/<withdrawal_id>/approve", methods=["POST"])
+@page("finance")
+def approve_withdrawal(withdrawal_id):
+    def move(session, form) -> str:
+        finance.approve(session, withdrawal_id=withdrawal_id, actor=_actor())
+        return "withdrawal_approved"
+
+    return _withdrawal_action(withdrawal_id, "approve-withdrawal", move)
+
+
+@bp.route("/finance/withdrawals/<withdrawal_id>/reject", methods=["POST"])
+@page("finance")
+def reject_withdrawal(withdrawal_id):
+    def move(session, form) -> str:
+        data = form.load(RejectSchema(), {"reason": form.text("reason")} if form.has("reason") else {})
+        finance.reject(session, withdrawal_id=withdrawal_id, actor=_actor(), **data)
+        return "withdrawal_rejected"
+
+    return _withdrawal_action(withdrawal_id, "reject-withdrawal", move)
+
+
+@bp.route("/finance/withdrawals/<withdrawal_id>/mark-paid", methods=["POST"])
+@page("finance")
+def mark_withdrawal_paid(withdrawal_id):
+    def move(session, form) -> str:
+        data = form.load(MarkPaidSchema(), {"reference": form.text("reference")} if form.has("reference") else {})
+        finance.mark_paid(session, withdrawal_id=withdrawal_id, actor=_actor(), **data)
+        return "withdrawal_paid"
+
+    return _withdrawal_action(withdrawal_id, "mark-paid", move)
+
+
+@bp.route("/finance/withdrawals/<withdrawal_id>/retry-payout", methods=["POST"])
+@page("finance")
+def retry_withdrawal_payout(withdrawal_id):
+    def move(session, form) -> str:
+        finance.retry_payout(session, withdrawal_id=withdrawal_id)
+        return "payout_retried"
+
+    return _withdrawal_action(withdrawal_id, "retry-payout", move)
+
+
+# --- reports of a period ------------------------------------------------------------------------------------
+
+def _period() -> tuple[dict, dict]:
+    """The period asked for (`from`, `to` as the API's reports take them), this month by default; and what the
+    form shows. FormErrors for a malformed date."""
+    calendar = Calendar.of(timezone=g.console.timezone, currency=g.console.currency)
+    first = calendar.today.replace(day=1)
+    following = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+    shown = {"from": request.args.get("from", first.isoformat()).strip(),
+             "to": request.args.get("to", following.isoformat()).strip()}
+    try:
+        loaded = PeriodArgsSchema().load({key: value for key, value in shown.items() if value})
+    except ma.ValidationError as error:
+        raise FormErrors(field_errors(error.messages)) from error
+    return loaded, shown
+
+
+def _report_page(template: str, build, downloads: dict, **shown_with):
+    """A report of a period: its CSV when `download` names one, else the page; a period the service refuses
+    (malformed, or ending before it starts) shows the page with the refusal and its status."""
+    shown = {"from": request.args.get("from", ""), "to": request.args.get("to", "")}
+    try:
+        period, shown = _period()
+        download = downloads.get(request.args.get("download", ""))
+        if download is not None:
+            return download(period)
+        with unit_of_work() as session:
+            context = build(session, period)
+    except FormErrors as error:
+        return render(template, 422, period=shown, errors=error.fields, refusal=error, **shown_with)
+    except DomainError as error:
+        if error.status == 404:
+            raise
+        return render(template, error.status, period=shown, errors=field_errors(error.errors or {}), refusal=error,
+                      **shown_with)
+    return render(template, period=shown, errors={}, refusal=None, **shown_with, **context)
+
+
+def _one_row(schema, report_of, filename: str):
+    """A CSV of a report that is one object: its figures in one row, as the API's CSV has them."""
+    def download(period: dict):
+        with unit_of_work() as session:
+            report = report_of(session, **period)
+        return csv_export.rows_of(schema, [report], filename=_named(filename, period), bom=True)
+
+    return download
+
+
+def _named(filename: str, period: dict) -> str:
+    return "-".join([filename, *(str(period[key]) for key in ("start", "end") if period.get(key))])
+
+
+@bp.route("/finance/reconciliation")
+@page("finance")
+def reconciliation():
+    def build(session, period: dict) -> dict:
+        return {"report": finance.reconciliation(session, **period),
+                "commissions": finance.commissions_report(session, **period)}
+
+    return _report_page("console/finance/reconciliation.html", build, {
+        "reconciliation": _one_row(ReconciliationSchema, finance.reconciliation, "reconciliation"),
+        "commissions": _one_row(CommissionsReportSchema, finance.commissions_report, "commissions-report"),
+        "discrepancies": lambda period: csv_export.stream(
+            DiscrepancySchema, finance.iter_discrepancies, filename=_named("discrepancies", period), bom=True,
+            **period),
+    })
+
+
+@bp.route("/finance/trial-balance")
+@page("finance")
+def trial_balance():
+    def build(session, period: dict) -> dict:
+        return {"report": finance.trial_balance(session, **period)}
+
+    return _report_page("console/finance/trial_balance.html", build, {
+        "trial-balance": lambda period: csv_export.stream(
+            TrialBalanceRowSchema, finance.iter_trial_balance, filename=_named("trial-balance", period), bom=True,
+            **period),
+    })
+
+
+@bp.route("/finance/statements/<distributor_id>")
+@page("finance")
+def statement(distributor_id):
+    def build(session, period: dict) -> dict:
+        return {"report": finance.statement(session, distributor_id=distributor_id, **period)}
+
+    return _report_page("console/finance/statement.html", build, {
+        "statement": lambda period: csv_export.stream(
+            StatementRowSchema, finance.iter_statement, filename=_named(f"statement-{distributor_id}", period),
+            bom=True, distributor_id=distributor_id, **period),
+    }, distributor_id=distributor_id)
