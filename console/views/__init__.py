@@ -10,4 +10,6 @@ from console.views import (  # noqa: F401 - each module registers its routes
     products,
     rewards,
     settings,
+    verify,
+    vouchers,
 )
