@@ -30,7 +30,7 @@ POINTS_KINDS = {"earn": _l("Earned"), "sign_in": _l("Daily sign-in"), "adjustmen
                 "exchange": _l("Points mall"), "expire": _l("Expired")}
 
 # --- vouchers, the counter, distributors, customers' additions ---
-VOUCHER_STATUSES = {"available": _l("Not handed out"), "issued": _l("With a customer"),
+VOUCHER_STATUSES = {"available": _l("Available"), "issued": _l("With a customer"),
                     "locked": _l("In an unpaid order"), "redeemed": _l("Redeemed"), "expired": _l("Expired"),
                     "void": _l("Void")}
 VOUCHER_CHANNELS = {"store": _l("In store"), "checkout": _l("At checkout"), "platform": _l("On the platform")}
