@@ -18,6 +18,7 @@ from console import access, charts, formatting
 from core import clock
 from loyalty.points import service as points
 from loyalty.points.service.flow import flow_by_day
+from loyalty.vouchers import service as vouchers
 from shop.orders.service import reports as sales
 
 CHART_DAYS = 30
@@ -104,3 +105,9 @@ def _points(session: Session, calendar: Calendar) -> dict:
     chart = charts.line_chart("points-flow", _("Points issued, spent and expired, last 30 days"), labels, series,
                               fmt=formatting.number, head=[_("Day"), _("Issued"), _("Spent"), _("Expired")])
     return {"report": points.points_report(session), "chart": chart}
+
+
+@card("vouchers", page="verify", template="console/cards/vouchers.html")
+def _vouchers(session: Session, calendar: Calendar) -> dict:
+    return {"redeemed_today": vouchers.redeemed_between(session, start=calendar.start_of(calendar.today),
+                                                        end=calendar.now)}

@@ -128,3 +128,16 @@ def test_the_counter_is_in_the_staff_navigation(cashier):
     page = cashier.get("/console").get_data(as_text=True)
 
     assert re.findall(r'data-nav="([^"]+)"', page) == ["home", "orders", "verify"]
+
+
+def test_the_home_page_counts_the_vouchers_redeemed_today_for_staff_and_admins(app, cashier, tenant):
+    accept_pool(tenant, ["TODAY0001", "TODAY0002", "TODAY0003"])
+    for code in ("TODAY0001", "TODAY0002"):
+        cashier.submit("/console/verify", "verify", {"code": code})
+    finance = signed_in(app, new_key(tenant, "finance"))
+
+    home = cashier.get("/console").get_data(as_text=True)
+
+    assert re.search(r'data-figure="vouchers-redeemed-today"><dt>[^<]*</dt><dd>2<', home)
+    assert re.search(r'data-figure="vouchers-redeemed-store"><dt>[^<]*</dt><dd>2<', home)
+    assert 'data-card="vouchers"' not in finance.get("/console").get_data(as_text=True)
