@@ -47,6 +47,7 @@ DISTRIBUTOR_DECISIONS = {"approve": _l("Approve"), "reject": _l("Reject"), "susp
                          "reinstate": _l("Reinstate")}
 STAGES = {"prospect": _l("Prospect"), "new": _l("New"), "active": _l("Active"), "loyal": _l("Loyal"),
           "dormant": _l("Dormant"), "churned": _l("Churned")}
+ANY = _l("Any")
 REFERRAL_STATUSES = {"pending": _l("Not yet qualified"), "qualified": _l("Qualified"),
                      "capped": _l("Qualified (inviter over daily cap)")}
 
