@@ -22,6 +22,7 @@ from console.sessions import service as console_sessions
 from console.web import COOKIE
 from core.db import unit_of_work
 from core.tenancy import tenant_scope
+from loyalty.vouchers import service as vouchers
 from shop import demo, demo_activity
 from shop.catalog import service as catalog
 from shop.orders.service import queries as orders
@@ -54,6 +55,7 @@ def _pages(app: Flask, tenant_id: str) -> list[Shot]:
         order = next(iter(orders.list_orders(session, status="partially_refunded", limit=1,
                                              starting_after=None).data), None)
         customer = next(iter(search_customers(session, q=None, limit=1, starting_after=None).data), None)
+        pool = next(iter(vouchers.list_pools(session, limit=1, starting_after=None).data), None)
     shots.append(Shot("product-new", "/console/products/new"))
     if product:
         shots.append(Shot("product", f"/console/products/{product.id}"))
@@ -61,6 +63,8 @@ def _pages(app: Flask, tenant_id: str) -> list[Shot]:
         shots.append(Shot("order", f"/console/orders/{order.id}"))
     if customer:
         shots.append(Shot("customer", f"/console/customers/{customer.id}"))
+    if pool:
+        shots.append(Shot("voucher-pool", f"/console/vouchers/{pool.id}"))
     shots.append(Shot("login", "/console/login", signed_in=False))
     return shots
 

@@ -47,3 +47,6 @@ def test_another_tenants_console_reaches_none_of_its_objects(app, tenant, other_
     assert {"/console/orders/<order_id>", "/console/products/<product_id>", "/console/customers/<customer_id>",
             "/console/orders/<order_id>/refunds"} <= set(walked)
     assert {"ord", "prod", "cus", "rfd", "cpt", "rwd", "csn"} <= set(ids)  # the walk tried each kind of object
+    assert {"/console/vouchers/<pool_id>", "/console/vouchers/<pool_id>/generate", "/console/vouchers/<pool_id>/import",
+            "/console/verify/<voucher_id>/reverse", "/console/distributors/<distributor_id>/decision"} <= set(walked)
+    assert {"vpl", "vch", "vim", "dst"} <= set(ids)

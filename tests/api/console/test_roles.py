@@ -16,9 +16,10 @@ def nav_of(browser) -> list[str]:
 
 
 @pytest.mark.parametrize(("role", "expected"), [
-    ("admin", ["home", "orders", "products", "customers", "coupons", "rewards", "settings"]),
+    ("admin", ["home", "orders", "products", "customers", "coupons", "rewards", "vouchers", "verify", "distributors",
+               "settings"]),
     ("finance", ["home", "orders"]),
-    ("staff", ["home", "orders"]),
+    ("staff", ["home", "orders", "verify"]),
 ])
 def test_the_navigation_offers_what_the_role_may_use(app, tenant, role, expected):
     browser = signed_in(app, tenant.admin_key if role == "admin" else new_key(tenant, role))
@@ -44,7 +45,8 @@ def test_each_role_sees_the_home_cards_it_may_read(app, tenant):
         browser = signed_in(app, tenant.admin_key if role == "admin" else new_key(tenant, role))
         cards[role] = re.findall(r'data-card="([a-z-]+)"', browser.get("/console").get_data(as_text=True))
 
-    assert cards == {"admin": ["sales", "points"], "finance": ["sales", "points"], "staff": ["sales"]}
+    assert cards == {"admin": ["sales", "points", "vouchers"], "finance": ["sales", "points"],
+                     "staff": ["sales", "vouchers"]}
 
 
 @pytest.mark.parametrize("role", ["finance", "staff"])
