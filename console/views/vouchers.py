@@ -14,6 +14,7 @@ from core.db import unit_of_work
 from core.errors import DomainError
 from loyalty.vouchers import service as vouchers
 from loyalty.vouchers.models import DIRECTIONS, PLATFORMS, STATUSES
+from loyalty.vouchers.platforms import adapter_for
 from loyalty.vouchers.schemas import GenerateSchema, PoolCreateSchema
 from loyalty.vouchers.service.imports import MAX_FILE_BYTES
 
@@ -39,8 +40,19 @@ def _pools_page(errors=None, refusal=None, status=200):
     with unit_of_work() as session:
         pools = vouchers.list_pools(session, limit=50, starting_after=request.args.get("starting_after"))
     return render("console/vouchers/list.html", status, pools=pools, errors=errors or {}, refusal=refusal,
+                  platform_settings=_platform_settings_fields(),
                   platform_options=[(key, texts.VOUCHER_PLATFORMS[key]) for key in PLATFORMS],
                   direction_options=[(key, texts.VOUCHER_DIRECTIONS[key]) for key in DIRECTIONS])
+
+
+def _platform_settings_fields() -> list[dict]:
+    """The settings each platform's adapter takes (Douyin's open-platform credentials), as form fields named
+    `platform_settings-<name>`: the adapter's schema decides which exist and which are secrets."""
+    return [{"platform": platform, "label": texts.VOUCHER_PLATFORMS[platform],
+             "fields": [{"name": name, "secret": bool(field.metadata.get("write_only")),
+                         "hint": field.metadata.get("description")}
+                        for name, field in adapter_for(platform).settings_schema().fields.items()]}
+            for platform in PLATFORMS if adapter_for(platform).settings_schema().fields]
 
 
 def _create_pool() -> tuple[str, str]:
@@ -55,6 +67,11 @@ def _create_pool() -> tuple[str, str]:
         "valid_from": form.datetime("valid_from", timezone),
         "valid_until": form.datetime("valid_until", timezone),
     }
+    # Only what was typed: a platform without settings refuses any (422 at the field), as the API does.
+    typed = {field["name"]: form.text(f"platform_settings-{field['name']}")
+             for group in _platform_settings_fields() for field in group["fields"]}
+    if any(typed.values()):
+        terms["platform_settings"] = {name: value for name, value in typed.items() if value is not None}
     # Datetimes go to the schema as the API receives them: ISO 8601 text with its offset.
     loaded = form.load(PoolCreateSchema(), {key: value.isoformat() if hasattr(value, "isoformat") else value
                                             for key, value in terms.items() if value is not None})
@@ -82,9 +99,10 @@ def _pool_page(pool_id: str, errors=None, refusal=None, status=200, created_secr
             "now": clock.now(),
         }
     following = any(started.status in ("queued", "running") for started in context["imports"])
+    settings_shown = adapter_for(context["pool"].platform).public_settings(context["pool"].platform_settings or {})
     return render("console/vouchers/pool.html", status, errors=errors or {}, refusal=refusal,
                   code_status=code_status, statuses=STATUSES, following=following, created_secret=created_secret,
-                  max_file_mib=MAX_FILE_BYTES // (1024 * 1024), **context)
+                  max_file_mib=MAX_FILE_BYTES // (1024 * 1024), settings_shown=settings_shown, **context)
 
 
 @bp.route("/vouchers/<pool_id>/generate", methods=["POST"])

@@ -142,3 +142,26 @@ def test_only_admins_use_the_voucher_pages(app, tenant):
         for path in ("/console/vouchers", f"/console/vouchers/{pool['id']}"):
             response = browser.get(path)
             assert response.status_code == 403 and 'data-reason="forbidden"' in response.get_data(as_text=True)
+
+
+def test_a_douyin_pool_takes_its_open_platform_settings_and_keeps_the_secret_unshown(admin_console, tenant):
+    response = admin_console.submit("/console/vouchers", "save", {
+        "name": "抖音团购", "platform": "douyin", "direction": "accept", "platform_settings-client_key": "awx123",
+        "platform_settings-client_secret": "s3cret-value", "platform_settings-poi_id": "7001"})
+
+    assert response.status_code == 200
+    [pool] = tenant.admin.get("/v1/admin/voucher-pools", expect=200).get_json()["data"]
+    settings = pool["platform_settings"]
+    assert (settings["client_key"], settings["poi_id"], settings["client_secret_set"]) == ("awx123", "7001", True)
+    page = admin_console.get(f"/console/vouchers/{pool['id']}").get_data(as_text=True)
+    assert "awx123" in page and "s3cret-value" not in page
+
+
+def test_settings_for_a_platform_that_takes_none_are_refused_at_their_field(admin_console, tenant):
+    response = admin_console.submit("/console/vouchers", "save", {
+        "name": "Gift", "platform": "offline", "direction": "issue", "platform_settings-client_key": "awx123",
+        "platform_settings-client_secret": "s3cret-value"})
+
+    assert response.status_code == 422
+    assert "platform_settings-client_key" in errors_of(response)
+    assert "s3cret-value" not in response.get_data(as_text=True)
