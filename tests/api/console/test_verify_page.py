@@ -141,3 +141,12 @@ def test_the_home_page_counts_the_vouchers_redeemed_today_for_staff_and_admins(a
     assert re.search(r'data-figure="vouchers-redeemed-today"><dt>[^<]*</dt><dd>2<', home)
     assert re.search(r'data-figure="vouchers-redeemed-store"><dt>[^<]*</dt><dd>2<', home)
     assert 'data-card="vouchers"' not in finance.get("/console").get_data(as_text=True)
+
+
+def test_a_verification_without_the_forms_token_is_refused_and_redeems_nothing(cashier, tenant):
+    pool = accept_pool(tenant, ["CSRF12345"])
+
+    response = cashier.post("/console/verify", {"code": "CSRF12345"})
+
+    assert response.status_code == 400 and 'data-reason="csrf_failed"' in response.get_data(as_text=True)
+    assert voucher_of(tenant, pool["id"], "CSRF12345")["status"] == "available"
