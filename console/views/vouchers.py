@@ -14,7 +14,6 @@ from core.db import unit_of_work
 from core.errors import DomainError
 from loyalty.vouchers import service as vouchers
 from loyalty.vouchers.models import DIRECTIONS, PLATFORMS, STATUSES
-from loyalty.vouchers.platforms import adapter_for
 from loyalty.vouchers.schemas import GenerateSchema, PoolCreateSchema
 from loyalty.vouchers.service.imports import MAX_FILE_BYTES
 
@@ -48,11 +47,8 @@ def _pools_page(errors=None, refusal=None, status=200):
 def _platform_settings_fields() -> list[dict]:
     """The settings each platform's adapter takes (Douyin's open-platform credentials), as form fields named
     `platform_settings-<name>`: the adapter's schema decides which exist and which are secrets."""
-    return [{"platform": platform, "label": texts.VOUCHER_PLATFORMS[platform],
-             "fields": [{"name": name, "secret": bool(field.metadata.get("write_only")),
-                         "hint": field.metadata.get("description")}
-                        for name, field in adapter_for(platform).settings_schema().fields.items()]}
-            for platform in PLATFORMS if adapter_for(platform).settings_schema().fields]
+    return [{"platform": platform, "label": texts.VOUCHER_PLATFORMS[platform], "fields": fields}
+            for platform in PLATFORMS if (fields := vouchers.settings_fields(platform=platform))]
 
 
 def _create_pool() -> tuple[str, str]:
@@ -99,7 +95,7 @@ def _pool_page(pool_id: str, errors=None, refusal=None, status=200, created_secr
             "now": clock.now(),
         }
     following = any(started.status in ("queued", "running") for started in context["imports"])
-    settings_shown = adapter_for(context["pool"].platform).public_settings(context["pool"].platform_settings or {})
+    settings_shown = vouchers.shown_settings(context["pool"])
     return render("console/vouchers/pool.html", status, errors=errors or {}, refusal=refusal,
                   code_status=code_status, statuses=STATUSES, following=following, created_secret=created_secret,
                   max_file_mib=MAX_FILE_BYTES // (1024 * 1024), settings_shown=settings_shown, **context)
