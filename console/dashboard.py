@@ -18,6 +18,7 @@ from console import access, charts, formatting
 from core import clock
 from loyalty.points import service as points
 from loyalty.points.service.flow import flow_by_day
+from loyalty.vouchers import service as vouchers
 from shop.orders.service import reports as sales
 
 CHART_DAYS = 30
@@ -133,3 +134,7 @@ def _withdrawals(session: Session, calendar: Calendar) -> dict:
     from shop.finance import service as finance
 
     return {"waiting": finance.open_totals(session)}
+@card("vouchers", page="verify", template="console/cards/vouchers.html")
+def _vouchers(session: Session, calendar: Calendar) -> dict:
+    return {"redeemed_today": vouchers.redeemed_between(session, start=calendar.start_of(calendar.today),
+                                                        end=calendar.now)}

@@ -22,6 +22,7 @@ from console.sessions import service as console_sessions
 from console.web import COOKIE
 from core.db import unit_of_work
 from core.tenancy import tenant_scope
+from loyalty.vouchers import service as vouchers
 from shop import demo, demo_activity
 from shop.catalog import service as catalog
 from shop.groupbuy import service as groupbuy
@@ -56,6 +57,7 @@ def _pages(app: Flask, tenant_id: str) -> list[Shot]:
                                              starting_after=None).data), None)
         customer = next(iter(search_customers(session, q=None, limit=1, starting_after=None).data), None)
         group_buy = next(iter(groupbuy.list_campaigns(session, limit=1, starting_after=None).data), None)
+        pool = next(iter(vouchers.list_pools(session, limit=1, starting_after=None).data), None)
     shots.append(Shot("product-new", "/console/products/new"))
     if product:
         shots.append(Shot("product", f"/console/products/{product.id}"))
@@ -67,6 +69,8 @@ def _pages(app: Flask, tenant_id: str) -> list[Shot]:
         shots.append(Shot("group-buy", f"/console/group-buys/{group_buy.id}"))
     shots += [Shot("reconciliation", "/console/finance/reconciliation"),
               Shot("trial-balance", "/console/finance/trial-balance")]
+    if pool:
+        shots.append(Shot("voucher-pool", f"/console/vouchers/{pool.id}"))
     shots.append(Shot("login", "/console/login", signed_in=False))
     return shots
 

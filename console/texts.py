@@ -29,6 +29,28 @@ POINTS_KINDS = {"earn": _l("Earned"), "sign_in": _l("Daily sign-in"), "adjustmen
                 "return": _l("Returned (refund)"), "reversal": _l("Taken back (refund)"),
                 "exchange": _l("Points mall"), "expire": _l("Expired")}
 
+# --- vouchers, the counter, distributors, customers' additions ---
+VOUCHER_STATUSES = {"available": _l("Available"), "issued": _l("With a customer"),
+                    "locked": _l("In an unpaid order"), "redeemed": _l("Redeemed"), "expired": _l("Expired"),
+                    "void": _l("Void")}
+VOUCHER_CHANNELS = {"store": _l("In store"), "checkout": _l("At checkout"), "platform": _l("On the platform")}
+VOUCHER_PLATFORMS = {"douyin": _l("Douyin"), "meituan": _l("Meituan"), "taobao": _l("Taobao"), "jd": _l("JD"),
+                     "wechat_channels": _l("WeChat Channels"), "offline": _l("Our own (offline)"),
+                     "custom": _l("Other platform")}
+VOUCHER_DIRECTIONS = {"issue": _l("We hand them out"), "accept": _l("Sold elsewhere, redeemed here")}
+POOL_STATUSES = {"active": _l("Active"), "archived": _l("Archived")}
+IMPORT_STATUSES = {"queued": _l("Waiting to start"), "running": _l("Importing"), "completed": _l("Done"),
+                   "failed": _l("Stopped")}
+DISTRIBUTOR_STATUSES = {"pending": _l("Waiting for a decision"), "approved": _l("Approved"), "rejected": _l("Rejected"),
+                        "suspended": _l("Suspended"), "none": _l("Earner (never applied)")}
+DISTRIBUTOR_DECISIONS = {"approve": _l("Approve"), "reject": _l("Reject"), "suspend": _l("Suspend"),
+                         "reinstate": _l("Reinstate")}
+STAGES = {"prospect": _l("Prospect"), "new": _l("New"), "active": _l("Active"), "loyal": _l("Loyal"),
+          "dormant": _l("Dormant"), "churned": _l("Churned")}
+ANY = _l("Any")
+REFERRAL_STATUSES = {"pending": _l("Not yet qualified"), "qualified": _l("Qualified"),
+                     "capped": _l("Qualified (inviter over daily cap)")}
+
 REASONS = {
     "unauthenticated": _l("That key does not open the console. Use a secret key (sk_…) that has not been revoked."),
     "forbidden": _l("Your role may not use this page."),
@@ -44,6 +66,17 @@ REASONS = {
     "out_of_stock": _l("Not enough stock."),
     "payment_provider_error": _l("The payment provider did not answer; nothing was changed."),
     "internal_error": _l("Something went wrong on our side. Nothing was changed; try again."),
+    # The counter: said so a cashier knows what to tell the customer.
+    "voucher_not_found": _l("No voucher has this code. Check it with the customer and scan or type it again."),
+    "voucher_already_redeemed": _l("This voucher has already been used. Do not accept it again."),
+    "voucher_locked": _l("This voucher is held by an online order waiting for payment; it cannot be used now."),
+    "voucher_expired": _l("This voucher has expired."),
+    "voucher_not_yet_valid": _l("This voucher cannot be used yet: its validity has not started."),
+    "voucher_void": _l("This voucher has been withdrawn by the shop and cannot be used."),
+    "voucher_not_issued": _l("This code was never given to a customer, so it cannot be used."),
+    "too_many_attempts": _l("Too many unknown codes in a row. Wait a few minutes, then try again."),
+    "reverse_window_closed": _l("It is too late to undo this redemption."),
+    "voucher_pool_archived": _l("This pool is archived: it takes no new codes."),
 }
 
 NOTICES = {
@@ -51,6 +84,10 @@ NOTICES = {
     "restored": _l("Back on sale."), "shipped": _l("Marked as shipped."), "completed": _l("Marked as completed."),
     "refunded": _l("Refund recorded."), "paid": _l("Payment confirmed: the order is paid."),
     "adjusted": _l("Points adjusted."),
+    "generated": _l("Codes generated."), "import_started": _l("Import started: this page follows it."),
+    "verified": _l("Redeemed."), "reversed": _l("Redemption undone: the voucher can be used again."),
+    "approve": _l("Distributor approved."), "reject": _l("Application rejected."),
+    "suspend": _l("Distributor suspended."), "reinstate": _l("Distributor reinstated."),
 }
 
 

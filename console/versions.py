@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from console import stale
 from core.tenancy import require_tenant_id
 from loyalty.points import service as points
+from loyalty.vouchers import service as vouchers
 from shop.catalog import service as catalog
+from shop.distribution import service as distribution
 from shop.orders.service import queries as orders
 from tenants.customers import service as customers
 from tenants.platform import service as platform
@@ -88,3 +90,20 @@ def settlements(session: Session, *, lock: bool = False) -> str:
         stale.lock(session, [platform.get_tenant(session, tenant_id=require_tenant_id())])
     newest = distribution.list_settlements(session, limit=1, starting_after=None).data
     return stale.version_of([run.id for run in newest])
+def voucher_pool(session: Session, *, pool_id: str, lock: bool = False) -> str:
+    """A pool with how many codes it holds: adding codes (generated, imported) makes older forms stale, so the
+    same generate form submitted twice adds its codes once. The lock is the pool's row, which serialises the
+    console's additions to one pool."""
+    found = vouchers.get_pool(session, pool_id=pool_id)
+    if lock:
+        stale.lock(session, [found])
+    counted = vouchers.get_pool(session, pool_id=pool_id, with_counts=True)
+    return stale.version_of(found, counted.counts["total"])
+
+
+def distributor(session: Session, *, distributor_id: str, lock: bool = False) -> str:
+    """A distributor account: every decision moves its row (status, updated_at), locked first."""
+    found = distribution.get_distributor(session, distributor_id=distributor_id)
+    if lock:
+        stale.lock(session, [found])
+    return stale.version_of(found)

@@ -1,5 +1,6 @@
 """A month of shop life for the demo tenant, made by the real services at past times: customers, paid,
-shipped, completed and refunded orders (which earn points), a points adjustment, coupons and a reward.
+shipped, completed and refunded orders (which earn points), a points adjustment, coupons and a reward, and
+two voucher pools (a platform's set-meal codes, some redeemed in store today; gift codes handed to customers).
 
 The console's home page and lists then have something to show (`bin/run`, `flask console screenshots`).
 """
@@ -13,6 +14,7 @@ from core.db import unit_of_work
 from loyalty.coupons import service as coupons
 from loyalty.points import service as points
 from loyalty.rewards import service as rewards
+from loyalty.vouchers import service as vouchers
 from shop.catalog import service as catalog
 from shop.orders.service import checkout, lifecycle, queries, refunds
 from shop.payments import service as payments
@@ -63,6 +65,21 @@ def seed_activity() -> None:
                                            min_spend=10000, valid_days=30, claimable=True)
         coupons.grant(session, template_id=template.id, customer_ids=people[:2])
         rewards.create_reward(session, name="10元优惠券", points_cost=100, coupon_template_id=template.id, stock=50)
+    _seed_vouchers(people)
+
+
+def _seed_vouchers(people: list[str]) -> None:
+    with unit_of_work() as session:
+        meal = vouchers.create_pool(session, name="美团双人下午茶套餐", platform="meituan", direction="accept",
+                                    face_value=9900)
+        vouchers.generate_codes(session, pool_id=meal.id, count=40)
+        gift = vouchers.create_pool(session, name="门店礼品券", platform="offline", direction="issue", face_value=2000)
+        vouchers.generate_codes(session, pool_id=gift.id, count=20)
+        vouchers.grant(session, pool_id=gift.id, customer_ids=people[:3])
+    with unit_of_work() as session:
+        for voucher in vouchers.list_pool_vouchers(session, pool_id=meal.id, status="available", limit=3,
+                                                   starting_after=None).data:
+            vouchers.verify(session, code=voucher.code, credential="demo", key_id=None, location="demo")
 
 
 def _after_payment(order, then: str) -> None:

@@ -5,6 +5,7 @@ from console.views import (  # noqa: F401 - each module registers its routes
     coupons,
     customers,
     dashboard,
+    distributors,
     fallback,  # noqa: F401, I001 - last: the catch-all for unknown console URLs
     finance,
     group_buys,
@@ -12,4 +13,6 @@ from console.views import (  # noqa: F401 - each module registers its routes
     products,
     rewards,
     settings,
+    verify,
+    vouchers,
 )

@@ -8,7 +8,6 @@ again: what it imported the first time counts as duplicates the second.
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from flask.cli import AppGroup
 from core.db import unit_of_work
 from core.errors import DomainError
 from core.tenancy import tenant_scope
+from loyalty.vouchers import files
 from loyalty.vouchers.service import codes, pools
 
 BATCH = 50_000
@@ -44,22 +44,6 @@ class _CountingLines:
         self._file.close()
 
 
-def _codes_in(lines: _CountingLines, *, is_csv: bool) -> Iterator[tuple[int, str]]:
-    """(line number, raw code) for every line or CSV row. A CSV's first row is a header when its first cell
-    holds no digit (codes always have some; "code" or "券码" do not)."""
-    if not is_csv:
-        for number, line in enumerate(lines, start=1):
-            if line.strip():
-                yield number, line
-        return
-    for number, row in enumerate(csv.reader(lines), start=1):
-        first = row[0] if row else ""
-        if number == 1 and not any(char.isdigit() for char in first):
-            continue
-        if first.strip():
-            yield number, first
-
-
 @vouchers_cli.command("import")
 @click.argument("pool_id")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -72,7 +56,7 @@ def import_command(pool_id: str, file: Path, batch_size: int) -> None:
         raise click.ClickException(f"No voucher pool {pool_id}")
     imported = duplicates = invalid = 0
     lines = _CountingLines(file)
-    rows = _codes_in(lines, is_csv=file.suffix.lower() == ".csv")
+    rows = files.code_rows(lines, is_csv=files.is_csv_name(file.name))
     try:
         with tenant_scope(tenant_id), click.progressbar(length=file.stat().st_size, label="Importing codes",
                                                         file=sys.stderr) as bar:

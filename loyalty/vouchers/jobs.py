@@ -1,4 +1,5 @@
-"""Voucher background work: recording lapsed codes hourly, and reporting redemptions to platforms."""
+"""Voucher background work: recording lapsed codes hourly, reporting redemptions to platforms, and importing
+uploaded files of codes a batch at a time."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session
 from core import clock
 from core.jobs import enqueue, job, periodic
 from loyalty.vouchers import guessing
-from loyalty.vouchers.service import expiry, platform_sync
+from loyalty.vouchers.service import expiry, imports, platform_sync
 
 EXPIRY_BATCH = 10_000
 
@@ -33,3 +34,9 @@ def confirm_at_platform(session: Session, *, voucher_id: str, redeemed_at: str) 
 def cancel_at_platform(session: Session, *, pool_id: str, certificate_id: str, verify_id: str) -> None:
     """Take back, at the pool's platform, a verification whose redemption was reversed here."""
     platform_sync.cancel_redemption(session, pool_id=pool_id, certificate_id=certificate_id, verify_id=verify_id)
+
+
+@job(imports.JOB)
+def import_batch(session: Session, *, import_id: str, batch: int = imports.BATCH) -> None:
+    """Import the next batch of an uploaded file of codes (each batch its own transaction, so progress shows)."""
+    imports.import_batch(session, import_id=import_id, batch=batch)

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -95,6 +96,9 @@ class Voucher(TenantScoped, Base):
         Index("ix_vouchers_certificate", "tenant_id", "platform_certificate_id",
               postgresql_where="platform_certificate_id IS NOT NULL",
               sqlite_where=text("platform_certificate_id IS NOT NULL")),
+        # Counting today's redemptions (the console's home page) without reading every code.
+        Index("ix_vouchers_redeemed_at", "tenant_id", "redeemed_at", postgresql_where="redeemed_at IS NOT NULL",
+              sqlite_where=text("redeemed_at IS NOT NULL")),
     )
 
     id: Mapped[str] = mapped_column(PublicId, primary_key=True)
@@ -161,3 +165,36 @@ class VoucherGuess(TenantScoped, Base):
     credential: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
 
+
+
+IMPORT_STATUSES = ("queued", "running", "completed", "failed")
+
+
+class VoucherImport(TenantScoped, Base):
+    """A file of codes being imported into a pool in the background, a batch per job: its progress is
+    these counters, committed batch by batch, so a page can follow it while the worker goes on."""
+
+    __tablename__ = "voucher_imports"
+    __table_args__ = (
+        ForeignKeyConstraint(*_POOL),
+        CheckConstraint(f"status IN {IMPORT_STATUSES}", name="status_known"),
+        Index("ix_voucher_imports_tenant_id_pool_id_id", "tenant_id", "pool_id", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(PublicId, primary_key=True)
+    pool_id: Mapped[str] = mapped_column(PublicId)
+    filename: Mapped[str] = mapped_column(String(200))
+    is_csv: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16))
+    total: Mapped[int] = mapped_column(BigInteger)  # code rows in the file
+    processed: Mapped[int] = mapped_column(BigInteger, default=0)
+    imported: Mapped[int] = mapped_column(BigInteger, default=0)
+    duplicates: Mapped[int] = mapped_column(BigInteger, default=0)
+    invalid: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The first problems met, by line of the file: [{line, reason}].
+    problems: Mapped[list] = mapped_column(default=list)
+    failure: Mapped[str | None] = mapped_column(String(64))  # the refusal's reason when it failed
+    # The file as uploaded, until the import is over (then dropped: the codes are in the pool).
+    source: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from core.api import Page
 from core.pagination import paginate
+from tenants.customers import extensions
 from tenants.customers.models import Customer
 
 
@@ -15,10 +16,11 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def search_customers(session: Session, *, q: str | None, limit: int, starting_after: str | None) -> Page:
+def search_customers(session: Session, *, q: str | None, limit: int, starting_after: str | None,
+                     filters: dict | None = None) -> Page:
     """Customers newest first; with `q`, those whose id, invite code or openid is `q`, or whose nickname
-    contains it."""
-    query = select(Customer)
+    contains it; narrowed by the filters capabilities registered (extensions.parse_filters: stage, tag)."""
+    query = extensions.apply_filters(session, select(Customer), filters or {})
     q = (q or "").strip()
     if q:
         query = query.where(or_(Customer.id == q, Customer.invite_code == q.upper(), Customer.openid == q,

@@ -20,13 +20,13 @@ def test_signing_in_with_each_role_shapes_the_navigation_and_refuses_other_pages
 
     assert sign_in(page, tenant.admin_key).status == 200
     assert page.url.endswith("/console")
-    assert nav_of(page) == ["home", "orders", "products", "customers", "coupons", "rewards", "group_buys", "finance",
-                            "settings"]
+    assert nav_of(page) == ["home", "orders", "products", "customers", "coupons", "rewards", "vouchers", "verify",
+                            "group_buys", "distributors", "finance", "settings"]
     assert page.locator('[data-chart="sales-30d"]').is_visible() and page.locator('[data-chart="points-flow"]').count()
     click(page, '[data-action="sign-out"]')
     assert "/console/login" in page.url
 
-    for role, pages in (("finance", ["home", "orders", "finance"]), ("staff", ["home", "orders"])):
+    for role, pages in (("finance", ["home", "orders", "finance"]), ("staff", ["home", "orders", "verify"])):
         page.context.clear_cookies()
         sign_in(page, new_key(tenant, role))
         assert nav_of(page) == pages, role
@@ -172,7 +172,8 @@ def test_every_control_has_a_label(page, tenant):
 
     for path in ("/console", "/console/products/new", f"/console/products/{product['id']}",
                  f"/console/orders/{order['id']}", f"/console/customers/{order['customer_id']}", "/console/coupons",
-                 "/console/rewards", "/console/settings", "/console/customers"):
+                 "/console/rewards", "/console/settings", "/console/customers", "/console/vouchers", "/console/verify",
+                 "/console/distributors"):
         page.goto(path)
         assert page.evaluate(unlabelled) == [], path
 
@@ -195,6 +196,6 @@ def test_the_screenshots_command_writes_every_page_at_both_widths(app, tmp_path)
     assert result.exit_code == 0, result.output
     written = sorted(path.name for path in (tmp_path / "shots").glob("*.png"))
     for name in ("home", "orders", "order", "products", "product", "product-new", "customers", "customer",
-                 "coupons", "rewards", "settings", "login"):
+                 "coupons", "rewards", "settings", "login", "vouchers", "voucher-pool", "verify", "distributors"):
         assert {f"{name}-1440.png", f"{name}-820.png"} <= set(written), name
     assert all((tmp_path / "shots" / name).stat().st_size > 10_000 for name in written)

@@ -6,12 +6,14 @@ tenant B's credentials. Extend `populate` when a capability adds something a ten
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from core import clock
+from tests.support.console import ConsoleBrowser
 from tests.support.factories import TenantHandle
 from tests.support.http import Caller
 
@@ -200,4 +202,17 @@ def finance(world: World) -> None:
                                                   expect=201).get_json()["id"]
 
 
-EXTENSIONS: list = [shop, loyalty, referrals, vouchers, distribution, finance, groupbuy, segments, console]
+def voucher_import(world: World) -> None:
+    """A file of codes imported into the issue pool through the console (a background import of its own)."""
+    browser = ConsoleBrowser(world.tenant.client.application)
+    assert browser.sign_in(world.tenant.admin_key).status_code == 303
+    path = f"/console/vouchers/{world.ids['voucher_pool']}"
+    form = browser.form(path, "import")
+    started = browser.client.post(form.action, content_type="multipart/form-data", data={
+        **form.fields, "file": (io.BytesIO(f"WI{uuid.uuid4().hex[:12].upper()}\n".encode()), "codes.txt")})
+    assert started.status_code == 303, started.get_data(as_text=True)
+    world.ids["voucher_import"] = re.search(r'data-import="(vim_\w+)"', browser.get(path).get_data(as_text=True))[1]
+
+
+EXTENSIONS: list = [shop, loyalty, referrals, vouchers, distribution, finance, groupbuy, segments, console,
+                    voucher_import]

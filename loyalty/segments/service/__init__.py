@@ -24,6 +24,7 @@ from loyalty.segments.service.tags import (
     refresh_rule_tags,
     refresh_tag,
     remove_customer,
+    tags_of,
 )
 
 __all__ = [
@@ -31,5 +32,5 @@ __all__ = [
     "get_campaign", "get_segment", "get_tag", "grant_batch", "launch", "list_campaigns", "list_segments",
     "list_tags", "preview", "record_distributor_status", "record_final", "record_paid", "record_refunded",
     "refresh_rule_tags", "refresh_scores", "refresh_stages", "refresh_tag", "refresh_tenant", "remove_customer",
-    "request_refresh", "watch_batch",
+    "request_refresh", "tags_of", "watch_batch",
 ]

@@ -51,6 +51,14 @@ def list_tags(session: Session, *, limit: int, starting_after: str | None) -> Pa
     return page
 
 
+def tags_of(session: Session, *, customer_id: str) -> list[Tag]:
+    """The tags a customer holds, by name (rule tags as of their last refresh)."""
+    return list(session.scalars(
+        select(Tag).join(CustomerTag, CustomerTag.tag_id == Tag.id)
+        .where(CustomerTag.customer_id == customer_id).order_by(Tag.name)
+    ))
+
+
 def add_customers(session: Session, *, tag_id: str, customer_ids: list[str]) -> dict:
     """Put customers in a manual tag (those already in it stay, once); an id that is not a customer of the
     tenant is 422 and adds nobody."""

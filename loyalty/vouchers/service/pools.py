@@ -80,6 +80,18 @@ def list_pools(session: Session, *, limit: int, starting_after: str | None) -> P
     return page
 
 
+def settings_fields(*, platform: str) -> list[dict]:
+    """The settings a platform's pools take (its adapter's): `{name, secret, description}` each."""
+    return [{"name": name, "secret": bool(field.metadata.get("write_only")),
+             "description": field.metadata.get("description")}
+            for name, field in adapter_for(platform).settings_schema().fields.items()]
+
+
+def shown_settings(pool: VoucherPool) -> dict:
+    """A pool's platform settings as they may be shown: secrets only as whether they are set (`<name>_set`)."""
+    return adapter_for(pool.platform).public_settings(pool.platform_settings or {})
+
+
 def all_pools(session: Session) -> list[VoucherPool]:
     """Every pool of the tenant, oldest first (a tenant has a handful, never thousands)."""
     return list(session.scalars(select(VoucherPool).order_by(VoucherPool.id)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from core import clock
@@ -35,6 +35,18 @@ def list_customer_vouchers(session: Session, *, customer_id: str, status: str | 
     if status is not None:
         query = query.where(_has_status(status, clock.now()))
     return paginate(session, query, id_column=Voucher.id, limit=limit, starting_after=starting_after)
+
+
+def redeemed_between(session: Session, *, start: datetime, end: datetime) -> dict:
+    """Codes redeemed in [start, end) and still redeemed, by channel: `{total, store, checkout, platform}`."""
+    rows = session.execute(
+        select(Voucher.redeemed_via, func.count())
+        .where(Voucher.status == "redeemed", Voucher.redeemed_at >= start, Voucher.redeemed_at < end)
+        .group_by(Voucher.redeemed_via)
+    ).all()
+    counts = {"store": 0, "checkout": 0, "platform": 0}
+    counts.update({channel: count for channel, count in rows if channel})
+    return {"total": sum(counts.values()), **counts}
 
 
 def voucher_report(session: Session) -> dict:

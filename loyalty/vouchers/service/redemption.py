@@ -68,8 +68,9 @@ def reverse(session: Session, *, voucher_id: str) -> Voucher:
         raise NotFound("No such voucher")
     if voucher.status != "redeemed" or voucher.redeemed_via != "store":
         raise InvalidState("Only a redemption made in store can be reversed")
-    window = voucher_rules(session)["reverse_window_minutes"]
-    if window == 0 or clock.now() >= voucher.redeemed_at + timedelta(minutes=window):
+    deadline = reverse_deadline(session, voucher=voucher)
+    if deadline is None or clock.now() >= deadline:
+        window = voucher_rules(session)["reverse_window_minutes"]
         raise ReverseWindowClosed(f"Store redemptions can be reversed within {window} minutes")
     receipt = (voucher.platform_certificate_id, voucher.platform_verify_id)
     reversed_ = session.execute(
@@ -87,6 +88,15 @@ def reverse(session: Session, *, voucher_id: str) -> Voucher:
         jobs.enqueue(session, "loyalty.vouchers.cancel_at_platform", key=f"voucher:{voucher.id}:cancel:{receipt[1]}",
                      pool_id=voucher.pool_id, certificate_id=receipt[0], verify_id=receipt[1])
     return voucher
+
+
+def reverse_deadline(session: Session, *, voucher: Voucher) -> datetime | None:
+    """Until when this voucher's redemption may be reversed: a store redemption, within the tenant's
+    `reverse_window_minutes` (None for any other voucher, or where the window is 0)."""
+    if voucher.status != "redeemed" or voucher.redeemed_via != "store" or voucher.redeemed_at is None:
+        return None
+    window = voucher_rules(session)["reverse_window_minutes"]
+    return voucher.redeemed_at + timedelta(minutes=window) if window else None
 
 
 def get_voucher(session: Session, *, voucher_id: str) -> Voucher:

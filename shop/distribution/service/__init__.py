@@ -8,10 +8,12 @@ from shop.distribution.service.commissions import (
     shrink_for_refund,
 )
 from shop.distribution.service.distributors import (
+    DECISIONS,
     apply,
     apply_for_account,
     approve,
     decide,
+    decisions_for,
     ensure_earner_account,
     find_account,
     get_account_view,
@@ -42,6 +44,7 @@ from shop.distribution.service.settlement import (
 )
 
 __all__ = [
+    "DECISIONS",
     "apply",
     "apply_for_account",
     "approve",
@@ -49,6 +52,7 @@ __all__ = [
     "bind",
     "bound_distributor",
     "decide",
+    "decisions_for",
     "due_count",
     "ensure_earner_account",
     "finalize_for_order",

@@ -114,24 +114,38 @@ def promote_by_spend(session: Session, *, customer_id: str) -> Distributor | Non
                          from_statuses=("none", "pending"))
 
 
+# The shop's decisions: the statuses each moves an account from, and the status it moves it to.
+DECISIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "approve": (("pending", "rejected", "none"), "approved"),
+    "reject": (("pending",), "rejected"),
+    "suspend": (("approved",), "suspended"),
+    "reinstate": (("suspended",), "approved"),
+}
+
+
+def decisions_for(status: str) -> list[str]:
+    """The decisions the shop may take on an account in this status (what a page offers)."""
+    return [decision for decision, (allowed, _to) in DECISIONS.items() if status in allowed]
+
+
 def approve(session: Session, *, distributor_id: str) -> Distributor:
     """pending, rejected or none -> approved."""
-    return _decide(session, distributor_id, ("pending", "rejected", "none"), "approved")
+    return _decide(session, distributor_id, *DECISIONS["approve"])
 
 
 def reject(session: Session, *, distributor_id: str) -> Distributor:
     """pending -> rejected."""
-    return _decide(session, distributor_id, ("pending",), "rejected")
+    return _decide(session, distributor_id, *DECISIONS["reject"])
 
 
 def suspend(session: Session, *, distributor_id: str) -> Distributor:
     """approved -> suspended: it earns nothing new; what it earned stays."""
-    return _decide(session, distributor_id, ("approved",), "suspended")
+    return _decide(session, distributor_id, *DECISIONS["suspend"])
 
 
 def reinstate(session: Session, *, distributor_id: str) -> Distributor:
     """suspended -> approved."""
-    return _decide(session, distributor_id, ("suspended",), "approved")
+    return _decide(session, distributor_id, *DECISIONS["reinstate"])
 
 
 def _decide(session: Session, distributor_id: str, allowed: tuple[str, ...], status: str) -> Distributor:

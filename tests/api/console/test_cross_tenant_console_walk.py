@@ -51,3 +51,6 @@ def test_another_tenants_console_reaches_none_of_its_objects(app, tenant, other_
             *(f"/console/finance/withdrawals/<withdrawal_id>/{move}" for move in ("approve", "reject", "mark-paid"))
             } <= set(walked)
     assert {"gby", "grp", "wdr", "stl"} <= set(ids)
+    assert {"/console/vouchers/<pool_id>", "/console/vouchers/<pool_id>/generate", "/console/vouchers/<pool_id>/import",
+            "/console/verify/<voucher_id>/reverse", "/console/distributors/<distributor_id>/decision"} <= set(walked)
+    assert {"vpl", "vch", "vim", "dst"} <= set(ids)

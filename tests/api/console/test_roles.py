@@ -16,10 +16,10 @@ def nav_of(browser) -> list[str]:
 
 
 @pytest.mark.parametrize(("role", "expected"), [
-    ("admin", ["home", "orders", "products", "customers", "coupons", "rewards", "group_buys", "finance",
-               "settings"]),
+    ("admin", ["home", "orders", "products", "customers", "coupons", "rewards", "vouchers", "verify", "group_buys",
+               "distributors", "finance", "settings"]),
     ("finance", ["home", "orders", "finance"]),
-    ("staff", ["home", "orders"]),
+    ("staff", ["home", "orders", "verify"]),
 ])
 def test_the_navigation_offers_what_the_role_may_use(app, tenant, role, expected):
     browser = signed_in(app, tenant.admin_key if role == "admin" else new_key(tenant, role))
@@ -46,7 +46,8 @@ def test_each_role_sees_the_home_cards_it_may_read(app, tenant):
         cards[role] = re.findall(r'data-card="([a-z-]+)"', browser.get("/console").get_data(as_text=True))
 
     money = ["commissions", "withdrawals"]
-    assert cards == {"admin": ["sales", "points", *money], "finance": ["sales", "points", *money], "staff": ["sales"]}
+    assert cards == {"admin": ["sales", "points", *money, "vouchers"], "finance": ["sales", "points", *money],
+                     "staff": ["sales", "vouchers"]}
 
 
 @pytest.mark.parametrize("role", ["finance", "staff"])
