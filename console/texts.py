@@ -56,3 +56,9 @@ NOTICES = {
 
 def refusal_title(error: DomainError) -> str:
     return str(REASONS.get(error.reason, error.message))
+
+# --- segments and campaigns ---
+CAMPAIGN_STATUSES = {"draft": _l("Draft"), "running": _l("Granting"), "completed": _l("Completed")}
+CAMPAIGN_ACTIONS = {"grant_coupon": _l("Grant a coupon"), "grant_points": _l("Grant points")}
+NOTICES.update({"launched": _l("Launched: the grants are being made."),
+                "dry-run": _l("Dry run: nothing was granted.")})

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from console import stale
 from core.tenancy import require_tenant_id
 from loyalty.points import service as points
+from loyalty.segments import service as segments
 from shop.catalog import service as catalog
 from shop.orders.service import queries as orders
 from tenants.customers import service as customers
@@ -50,3 +51,19 @@ def settings_section(session: Session, *, name: str, lock: bool = False) -> str:
     if lock:
         stale.lock(session, [tenant])
     return stale.version_of(name, (tenant.settings or {}).get(name))
+
+
+def segment(session: Session, *, segment_id: str, lock: bool = False) -> str:
+    """A segment: its name and rule."""
+    found = segments.get_segment(session, segment_id=segment_id)
+    if lock:
+        stale.lock(session, [found])
+    return stale.version_of(found)
+
+
+def campaign(session: Session, *, campaign_id: str, lock: bool = False) -> str:
+    """A campaign: its terms and status (a launch through the API or another tab makes a launch form stale)."""
+    found = segments.get_campaign(session, campaign_id=campaign_id)
+    if lock:
+        stale.lock(session, [found])
+    return stale.version_of(found)

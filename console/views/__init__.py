@@ -2,6 +2,7 @@
 
 from console.views import (  # noqa: F401 - each module registers its routes
     auth,
+    campaigns,
     coupons,
     customers,
     dashboard,
@@ -9,5 +10,6 @@ from console.views import (  # noqa: F401 - each module registers its routes
     orders,
     products,
     rewards,
+    segments,
     settings,
 )
