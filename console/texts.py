@@ -60,5 +60,4 @@ def refusal_title(error: DomainError) -> str:
 # --- segments and campaigns ---
 CAMPAIGN_STATUSES = {"draft": _l("Draft"), "running": _l("Granting"), "completed": _l("Completed")}
 CAMPAIGN_ACTIONS = {"grant_coupon": _l("Grant a coupon"), "grant_points": _l("Grant points")}
-NOTICES.update({"launched": _l("Launched: the grants are being made."),
-                "dry-run": _l("Dry run: nothing was granted.")})
+NOTICES.update({"launched": _l("Launched: the grants are being made.")})
