@@ -47,3 +47,5 @@ def test_another_tenants_console_reaches_none_of_its_objects(app, tenant, other_
     assert {"/console/orders/<order_id>", "/console/products/<product_id>", "/console/customers/<customer_id>",
             "/console/orders/<order_id>/refunds"} <= set(walked)
     assert {"ord", "prod", "cus", "rfd", "cpt", "rwd", "csn"} <= set(ids)  # the walk tried each kind of object
+    assert {"/console/segments/<segment_id>", "/console/campaigns/<campaign_id>",
+            "/console/campaigns/<campaign_id>/launch"} <= set(walked) and {"seg", "cmp"} <= set(ids)
