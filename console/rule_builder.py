@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 
 from console import formatting
 from console.forms import FormReader
-from loyalty.segments.language import FIELDS, GROUPS, NUMERIC_OPS
+from loyalty.segments import service as segments
 from loyalty.segments.rules import STAGES
 
 PREFIX = "rules"
@@ -52,17 +52,24 @@ class Row:
     value: str = ""
 
 
+def _fields() -> dict:
+    return segments.rule_language()["fields"]
+
+
 def field_choices() -> list[tuple[str, str]]:
     """The fields a condition may test; the first, blank, leaves a row out of the rule."""
-    return [("", _("(choose a field)"))] + [(name, str(FIELD_LABELS.get(name, name))) for name in FIELDS]
+    return [("", _("(choose a field)"))] + [(name, str(FIELD_LABELS.get(name, name))) for name in _fields()]
 
 
 def op_choices() -> list[tuple[str, str]]:
-    return [(op, str(OP_LABELS[op])) for op in NUMERIC_OPS]
+    """Every operator some field takes (the language says which field takes which, and refuses the others)."""
+    taken = {op for spec in _fields().values() for op in spec.ops}
+    ordered = [op for op in OP_LABELS if op in taken] + sorted(taken - set(OP_LABELS))
+    return [(op, str(OP_LABELS.get(op, op))) for op in ordered]
 
 
 def match_choices() -> list[tuple[str, str]]:
-    return [(kind, str(MATCH_LABELS[kind])) for kind in GROUPS]
+    return [(kind, str(MATCH_LABELS.get(kind, kind))) for kind in segments.rule_language()["groups"]]
 
 
 def value_suggestions(tags: list) -> list[tuple[str, str]]:
@@ -80,7 +87,7 @@ def rows_of(rule: dict | None, *, currency: str) -> tuple[str, list[Row], str]:
     match = next(iter(rule))
     rows, nested = [], []
     for item in rule[match]:
-        if any(key in item for key in GROUPS):
+        if any(key in item for key in segments.rule_language()["groups"]):
             nested.append(item)
         else:
             rows.append(Row(len(rows), item["field"], item["op"], _shown(item["field"], item["value"], currency)))
@@ -143,7 +150,7 @@ def _nested(form: FormReader) -> list:
 
 
 def _value(form: FormReader, name: str, field: str | None, op: str | None, text: str | None):
-    spec = FIELDS.get(field or "")
+    spec = _fields().get(field or "")
     if text is None:
         form.errors.setdefault(name, []).append(_("Required."))
         return None

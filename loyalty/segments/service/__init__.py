@@ -15,6 +15,7 @@ from loyalty.segments.service.orders import (
     record_refunded,
 )
 from loyalty.segments.service.refresh import refresh_tenant
+from loyalty.segments.service.rules import rule_language
 from loyalty.segments.service.segments import (
     create_segment,
     get_segment,
@@ -39,5 +40,5 @@ __all__ = [
     "list_tags", "preview", "preview_rule", "record_distributor_status", "record_final", "record_paid",
     "record_refunded",
     "refresh_rule_tags", "refresh_scores", "refresh_stages", "refresh_tag", "refresh_tenant", "remove_customer",
-    "request_refresh", "update_segment", "watch_batch",
+    "request_refresh", "rule_language", "update_segment", "watch_batch",
 ]
