@@ -14,6 +14,7 @@ from tests.api.console.conftest import new_key, signed_in
 from tests.api.loyalty.segments.campaigns import campaign as api_campaign
 from tests.api.loyalty.segments.campaigns import coupon_template, tagged
 from tests.api.loyalty.segments.campaigns import launch as api_launch
+from tests.api.shop.builders import create_product, pay_offline, place_order, sku_id
 
 
 def error_fields(response) -> set[str]:
@@ -195,3 +196,21 @@ def test_staff_may_not_see_campaigns(app, tenant, path):
     response = staff.get(path.format(id=made["id"]))
 
     assert response.status_code == 403 and 'data-reason="forbidden"' in response.get_data(as_text=True)
+
+
+def test_a_coupon_campaigns_outcome_counts_its_coupons_used_on_paid_orders(admin_console, tenant):
+    buyer, idle = tenant.consumer(), tenant.consumer()
+    template = coupon_template(tenant, amount_off=1_000)
+    made = api_campaign(tenant, tagged(tenant, [buyer.customer_id, idle.customer_id])["id"],
+                        {"kind": "grant_coupon", "coupon_template_id": template["id"]})
+    api_launch(tenant, made["id"])
+    [coupon] = buyer.get("/v1/storefront/coupons", expect=200).get_json()["data"]
+    product = create_product(tenant, skus=[{"name": "250 g", "price": 10_000, "stock": 5}])
+    pay_offline(tenant, place_order(buyer, [(sku_id(product), 1)], coupon_id=coupon["id"]))
+
+    page = admin_console.get(f"/console/campaigns/{made['id']}").get_data(as_text=True)
+
+    assert figure(page, "granted") == "2" and figure(page, "redeemed") == "1" and figure(page, "orders") == "1"
+    assert figure(page, "revenue") == "¥ 90.00"
+    chart = re.search(r'data-chart="campaign-outcome".*?</figure>', page, re.S).group(0)
+    assert chart.count("<rect") == 5  # audience, granted, skipped, redeemed, orders
