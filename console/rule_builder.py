@@ -119,6 +119,8 @@ def read(form: FormReader) -> tuple[dict, dict[str, str]]:
     """The rule the form describes, and where each of its parts came from: `rule.all.1` -> `rules-3` (blank rows
     are skipped, so positions and row numbers differ). Values that cannot be read are errors at their field."""
     match = form.text(MATCH) or "all"
+    if match not in segments.rule_language()["groups"]:
+        form.errors.setdefault(MATCH, []).append(_("Choose all or any."))
     items, origins = [], {}
     for index in form.rows(PREFIX):
         name = f"{PREFIX}-{index}"
