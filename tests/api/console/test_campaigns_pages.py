@@ -15,6 +15,7 @@ from tests.api.loyalty.segments.campaigns import campaign as api_campaign
 from tests.api.loyalty.segments.campaigns import coupon_template, tagged
 from tests.api.loyalty.segments.campaigns import launch as api_launch
 from tests.api.shop.builders import create_product, pay_offline, place_order, sku_id
+from tests.support.console import forms_of
 
 
 def error_fields(response) -> set[str]:
@@ -214,3 +215,20 @@ def test_a_coupon_campaigns_outcome_counts_its_coupons_used_on_paid_orders(admin
     assert figure(page, "revenue") == "¥ 90.00"
     chart = re.search(r'data-chart="campaign-outcome".*?</figure>', page, re.S).group(0)
     assert chart.count("<rect") == 5  # audience, granted, skipped, redeemed, orders
+
+
+def test_every_form_carries_the_csrf_token_and_a_launch_without_it_is_refused(admin_console, tenant):
+    audience = three_customers(tenant)
+    made = api_campaign(tenant, audience["id"], {"kind": "grant_points", "points": 50})
+    path = f"/console/campaigns/{made['id']}"
+    for page in ("/console/campaigns", path):
+        for form in forms_of(admin_console.get(page).get_data(as_text=True), page):
+            assert form.method == "get" or form.fields.get("csrf_token"), f"{page} {form.action}"
+    launch = admin_console.form(path, "launch")
+    fields = dict(launch.fields)
+    fields.pop("csrf_token")
+
+    response = admin_console.post(launch.action, fields)
+
+    assert response.status_code == 400 and 'data-reason="csrf_failed"' in response.get_data(as_text=True)
+    assert tenant.admin.get(f"/v1/admin/campaigns/{made['id']}", expect=200).get_json()["status"] == "draft"
