@@ -72,10 +72,16 @@ def match_choices() -> list[tuple[str, str]]:
     return [(kind, str(MATCH_LABELS.get(kind, kind))) for kind in segments.rule_language()["groups"]]
 
 
-def value_suggestions(tags: list) -> list[tuple[str, str]]:
-    """What may be typed as a value besides numbers: stages, yes/no, the tenant's tags (by id, named)."""
-    return ([(stage, str(STAGE_LABELS[stage])) for stage in STAGES] + [(_("yes"), _("yes")), (_("no"), _("no"))]
-            + [(tag.id, tag.name) for tag in tags])
+def field_kinds() -> dict[str, str]:
+    """Each field's kind (number, stage, tag, boolean): which suggestions its value input offers."""
+    return {name: spec.kind for name, spec in _fields().items()}
+
+
+def value_suggestions(tags: list) -> dict[str, list[tuple[str, str]]]:
+    """What may be typed as a value, by the field's kind: stages, yes/no, the tenant's tags (by id, named)."""
+    return {"stage": [(stage, str(STAGE_LABELS[stage])) for stage in STAGES],
+            "boolean": [(_("yes"), _("yes")), (_("no"), _("no"))],
+            "tag": [(tag.id, tag.name) for tag in tags]}
 
 
 # --- a stored rule as rows -------------------------------------------------------------------------------

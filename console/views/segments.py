@@ -104,4 +104,5 @@ def _builder_page(segment_id: str | None, errors=None, refusal=None, status=200,
     return render("console/segments/builder.html", status, segment=found, version=version, match=match, rows=rows,
                   nested=nested, tags=tags, stored_count=stored_count, counted=counted, errors=errors or {},
                   refusal=refusal, fields=rule_builder.field_choices(), ops=rule_builder.op_choices(),
-                  matches=rule_builder.match_choices(), suggestions=rule_builder.value_suggestions(tags))
+                  matches=rule_builder.match_choices(), suggestions=rule_builder.value_suggestions(tags),
+                  kinds=rule_builder.field_kinds())

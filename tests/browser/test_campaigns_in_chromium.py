@@ -36,6 +36,7 @@ def test_a_campaign_built_in_the_rule_builder_is_dry_run_launched_and_its_outcom
     click(page, '[data-action="add-rule"]')
     assert page.locator('[name="rules-2-field"]').count() == 1 and page.input_value('[name="rules-0-value"]') == "1"
     page.select_option('[name="rules-1-field"]', "stage")
+    assert page.get_attribute('[name="rules-1-value"]', "list") == "rule-values-stage"  # stages suggested
     page.select_option('[name="rules-1-op"]', "ne")
     page.fill('[name="rules-1-value"]', "churned")
     click(page, '[data-action="preview"]')
@@ -49,6 +50,9 @@ def test_a_campaign_built_in_the_rule_builder_is_dry_run_launched_and_its_outcom
     page.goto("/console/campaigns")
     page.fill('[name="name"]', "老客回购")
     page.select_option('[name="segment_id"]', segment_id)
+    page.select_option('[name="action-kind"]', "grant_points")
+    assert page.locator('[name="action-points"]').is_visible()
+    assert not page.locator('[name="action-coupon_template_id"]').is_visible()
     page.select_option('[name="action-kind"]', "grant_coupon")
     page.select_option('[name="action-coupon_template_id"]', template["id"])
     click(page, '[data-action="save"]')
