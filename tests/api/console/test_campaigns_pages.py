@@ -5,6 +5,7 @@ and dry-runs them but may not create or launch; an older launch form is refused.
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 
@@ -232,3 +233,29 @@ def test_every_form_carries_the_csrf_token_and_a_launch_without_it_is_refused(ad
 
     assert response.status_code == 400 and 'data-reason="csrf_failed"' in response.get_data(as_text=True)
     assert tenant.admin.get(f"/v1/admin/campaigns/{made['id']}", expect=200).get_json()["status"] == "draft"
+
+
+def test_two_clerks_launching_at_once_launch_the_campaign_once(app, tenant):
+    audience = three_customers(tenant)
+    made = api_campaign(tenant, audience["id"], {"kind": "grant_points", "points": 50})
+    path = f"/console/campaigns/{made['id']}"
+    clerks = [signed_in(app, tenant.admin_key) for _ in range(3)]
+    forms = [clerk.form(path, "launch") for clerk in clerks]
+    barrier = threading.Barrier(len(clerks))
+    responses = []
+
+    def launch(clerk, form):
+        barrier.wait()
+        responses.append(clerk.submit(path, "launch", form=form))
+
+    threads = [threading.Thread(target=launch, args=pair) for pair in zip(clerks, forms, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Each form's version is checked under the campaign's row lock: the first launch moves it, so the others
+    # find their form stale (were it not for the lock, the service's guarded update would refuse them).
+    assert sorted(response.status_code for response in responses) == [303, 409, 409]
+    shown = tenant.admin.get(f"/v1/admin/campaigns/{made['id']}", expect=200).get_json()
+    assert shown["status"] == "completed" and shown["granted"] == 3
