@@ -22,6 +22,7 @@ from console.sessions import service as console_sessions
 from console.web import COOKIE
 from core.db import unit_of_work
 from core.tenancy import tenant_scope
+from loyalty.segments import service as segments
 from loyalty.vouchers import service as vouchers
 from shop import demo, demo_activity
 from shop.catalog import service as catalog
@@ -71,8 +72,33 @@ def _pages(app: Flask, tenant_id: str) -> list[Shot]:
               Shot("trial-balance", "/console/finance/trial-balance")]
     if pool:
         shots.append(Shot("voucher-pool", f"/console/vouchers/{pool.id}"))
+    shots += _segment_pages(app, tenant_id)
     shots.append(Shot("login", "/console/login", signed_in=False))
     return shots
+
+
+def _segment_pages(app: Flask, tenant_id: str) -> list[Shot]:
+    """The rule builder, a segment and a campaign with its dry-run (the demo's first of each)."""
+    with app.test_request_context("/console"), tenant_scope(tenant_id), unit_of_work() as session:
+        segment = next(iter(segments.list_segments(session, limit=1, starting_after=None).data), None)
+        campaign = next(iter(segments.list_campaigns(session, limit=1, starting_after=None).data), None)
+    shots = [Shot("segment-new", "/console/segments/new")]
+    if segment:
+        shots.append(Shot("segment", f"/console/segments/{segment.id}"))
+    if campaign:
+        shots.append(Shot("campaign", f"/console/campaigns/{campaign.id}?dry_run=1"))
+    return shots
+
+
+def _demo_campaign(tenant_id: str) -> None:
+    """A segment and a draft campaign for the demo, so their pages have something to show (once)."""
+    with tenant_scope(tenant_id), unit_of_work() as session:
+        if segments.list_segments(session, limit=1, starting_after=None).data:
+            return
+        regulars = segments.create_segment(session, name="复购客户", rule={"all": [
+            {"field": "paid_orders", "op": "gte", "value": 2}, {"field": "stage", "op": "ne", "value": "churned"}]})
+        segments.create_campaign(session, name="老客回馈 200 积分", segment_id=regulars.id,
+                                 action={"kind": "grant_points", "points": 200})
 
 
 def _admin_session(tenant_id: str) -> str:
@@ -93,6 +119,7 @@ def take(directory: Path, *, language: str = "zh-CN") -> list[Path]:
     with tenant_scope(tenant_id):
         if not demo_activity.has_activity():
             demo_activity.seed_activity()
+    _demo_campaign(tenant_id)
     token = _admin_session(tenant_id)
     port = _free_port()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per file written is enough

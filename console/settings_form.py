@@ -44,6 +44,44 @@ LABELS = {
 CHOICES = {"days": _l("After a number of days"), "month_end": _l("At the end of the month"),
            "year_end": _l("At the end of the year"), "never": _l("Never")}
 
+# Sections of the second wave: their titles and words (a section without any still shows, in its keys' words).
+TITLES.update({"distribution": _l("Distribution and withdrawals"), "referrals": _l("Referrals"),
+               "vouchers": _l("Vouchers"), "lifecycle": _l("Customer lifecycle"), "campaigns": _l("Campaigns")})
+LABELS.update({
+    "distribution-enabled": _l("Distribution is on"),
+    "distribution-who": _l("Who may become a distributor"),
+    "distribution-spend_threshold": _l("Spend needed to become a distributor (yuan)"),
+    "distribution-binding": _l("Which distributor a buyer belongs to"),
+    "distribution-binding_days": _l("A buyer stays bound for (days; blank for ever)"),
+    "distribution-levels": _l("Commission levels (1 or 2)"),
+    "distribution-level1_rate": _l("Level 1 commission rate (0 to 1)"),
+    "distribution-level2_rate": _l("Level 2 commission rate (0 to 1)"),
+    "distribution-self_purchase": _l("Distributors earn on their own orders"),
+    "distribution-min_withdrawal": _l("Smallest withdrawal (yuan)"),
+    "distribution-withdrawal_fee_rate": _l("Withdrawal fee rate (0 to 1)"),
+    "distribution-payout_method": _l("How withdrawals are paid"),
+    "referrals-enabled": _l("Referrals are on"),
+    "referrals-inviter_points": _l("Points for the inviter"),
+    "referrals-invitee_points": _l("Points for the invited friend"),
+    "referrals-inviter_coupon_template_id": _l("Coupon template for the inviter (cpt_…; blank for none)"),
+    "referrals-invitee_coupon_template_id": _l("Coupon template for the invited friend (cpt_…; blank for none)"),
+    "referrals-qualify_on": _l("A referral counts when the friend's first order is"),
+    "referrals-inviter_daily_cap": _l("Rewarded referrals per inviter per day (blank for no cap)"),
+    "vouchers-reverse_window_minutes": _l("Staff may reverse a store redemption within (minutes; 0 never)"),
+    "vouchers-max_failed_lookups": _l("Unknown codes allowed per 10 minutes before lookups are refused"),
+    "lifecycle-dormant_days": _l("Dormant after (days without a paid order)"),
+    "lifecycle-churned_days": _l("Churned after (days without a paid order)"),
+    "lifecycle-loyal_orders": _l("Loyal from (paid orders)"),
+    "lifecycle-loyal_window_days": _l("Loyal orders are counted over (days)"),
+    "campaigns-max_grants_per_customer": _l("Campaign grants a customer may receive"),
+    "campaigns-cap_days": _l("Grants are counted over (days)"),
+})
+CHOICES.update({"everyone": _l("Every customer"), "approved": _l("Customers the shop approves"),
+                "spend_threshold": _l("Customers who spent enough"), "first_touch": _l("The first who invited them"),
+                "last_touch": _l("The last who invited them"), "manual": _l("By hand (bank transfer)"),
+                "stripe_connect": _l("Stripe Connect"), "first_order_paid": _l("Paid"),
+                "first_order_final": _l("Final (its after-sales window closed)")})
+
 
 @dataclass
 class SettingField:

@@ -95,7 +95,7 @@ def refusal_title(error: DomainError) -> str:
     return str(REASONS.get(error.reason, error.message))
 
 # --- group-buys and finance -----------------------------------------------------------------------------
-CAMPAIGN_STATUSES = {"scheduled": _l("Scheduled"), "active": _l("Running"), "ended": _l("Ended")}
+GROUP_BUY_STATUSES = {"scheduled": _l("Scheduled"), "active": _l("Running"), "ended": _l("Ended")}
 GROUP_STATUSES = {"pending": _l("Leader not paid yet"), "forming": _l("Forming"), "succeeded": _l("Succeeded"),
                   "failed": _l("Failed")}
 GROUP_ROLES = {"leader": _l("Leader"), "member": _l("Member")}
@@ -126,3 +126,7 @@ NOTICES.update({
     "withdrawal_paid": _l("Marked as paid."),
     "payout_retried": _l("The payout is being tried again."),
 })
+# --- segments and campaigns ---
+CAMPAIGN_STATUSES = {"draft": _l("Draft"), "running": _l("Granting"), "completed": _l("Completed")}
+CAMPAIGN_ACTIONS = {"grant_coupon": _l("Grant a coupon"), "grant_points": _l("Grant points")}
+NOTICES.update({"launched": _l("Launched: the grants are being made.")})

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from console import stale
 from core.tenancy import require_tenant_id
 from loyalty.points import service as points
+from loyalty.segments import service as segments
 from loyalty.vouchers import service as vouchers
 from shop.catalog import service as catalog
 from shop.distribution import service as distribution
@@ -84,12 +85,12 @@ def settlements(session: Session, *, lock: bool = False) -> str:
     """The newest settlement run: a run-settlement form submitted twice starts one run, not two (a second run
     would settle nothing twice anyway: runs take disjoint rows). No run row exists yet to lock, so the lock is
     the tenant's row, which serialises two clerks starting runs at once."""
-    from shop.distribution import service as distribution
-
     if lock:
         stale.lock(session, [platform.get_tenant(session, tenant_id=require_tenant_id())])
     newest = distribution.list_settlements(session, limit=1, starting_after=None).data
     return stale.version_of([run.id for run in newest])
+
+
 def voucher_pool(session: Session, *, pool_id: str, lock: bool = False) -> str:
     """A pool with how many codes it holds: adding codes (generated, imported) makes older forms stale, so the
     same generate form submitted twice adds its codes once. The lock is the pool's row, which serialises the
@@ -104,6 +105,22 @@ def voucher_pool(session: Session, *, pool_id: str, lock: bool = False) -> str:
 def distributor(session: Session, *, distributor_id: str, lock: bool = False) -> str:
     """A distributor account: every decision moves its row (status, updated_at), locked first."""
     found = distribution.get_distributor(session, distributor_id=distributor_id)
+    if lock:
+        stale.lock(session, [found])
+    return stale.version_of(found)
+
+
+def segment(session: Session, *, segment_id: str, lock: bool = False) -> str:
+    """A segment: its name and rule."""
+    found = segments.get_segment(session, segment_id=segment_id)
+    if lock:
+        stale.lock(session, [found])
+    return stale.version_of(found)
+
+
+def campaign(session: Session, *, campaign_id: str, lock: bool = False) -> str:
+    """A campaign: its terms and status (a launch through the API or another tab makes a launch form stale)."""
+    found = segments.get_campaign(session, campaign_id=campaign_id)
     if lock:
         stale.lock(session, [found])
     return stale.version_of(found)

@@ -26,6 +26,31 @@
       if (first) first.focus();
     });
   });
+  // Segment rules: a value's suggestions (stages, yes/no, tags) follow the field chosen in its row.
+  var rules = document.querySelector("[data-field-kinds]");
+  if (rules) {
+    var kinds = JSON.parse(rules.dataset.fieldKinds);
+    rules.addEventListener("change", function (event) {
+      var select = event.target;
+      if (!/^rules-\d+-field$/.test(select.name || "")) return;
+      var value = rules.querySelector('[name="' + select.name.replace(/-field$/, "-value") + '"]');
+      var list = kinds[select.value] && document.getElementById("rule-values-" + kinds[select.value]);
+      if (!value) return;
+      if (list) value.setAttribute("list", list.id);
+      else value.removeAttribute("list");
+    });
+  }
+  // A new campaign: show the coupon or the points field, whichever the chosen grant needs.
+  var kind = document.querySelector('select[name="action-kind"]');
+  if (kind) {
+    var showKind = function () {
+      document.querySelectorAll("[data-for-kind]").forEach(function (part) {
+        part.hidden = part.dataset.forKind !== kind.value;
+      });
+    };
+    kind.addEventListener("change", showKind);
+    showKind();
+  }
   // A form whose submit was refused: bring the first invalid field into view and focus.
   var invalid = document.querySelector('[aria-invalid="true"]');
   if (invalid) invalid.focus();

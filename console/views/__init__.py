@@ -2,6 +2,7 @@
 
 from console.views import (  # noqa: F401 - each module registers its routes
     auth,
+    campaigns,
     coupons,
     customers,
     dashboard,
@@ -12,6 +13,7 @@ from console.views import (  # noqa: F401 - each module registers its routes
     orders,
     products,
     rewards,
+    segments,
     settings,
     verify,
     vouchers,

@@ -22,7 +22,8 @@ class DistributionSettings(ma.Schema):
     enabled = ma.fields.Boolean(load_default=False)
     who = ma.fields.String(load_default="approved",
                            validate=ma.validate.OneOf(["everyone", "approved", "spend_threshold"]))
-    spend_threshold = ma.fields.Integer(load_default=0, strict=True, validate=ma.validate.Range(min=0, max=10**12))
+    spend_threshold = ma.fields.Integer(load_default=0, strict=True, validate=ma.validate.Range(min=0, max=10**12),
+                                        metadata={"money": True})  # the console shows money in yuan
     binding = ma.fields.String(load_default="first_touch", validate=ma.validate.OneOf(["first_touch", "last_touch"]))
     binding_days = ma.fields.Integer(load_default=None, allow_none=True, strict=True,
                                      validate=ma.validate.Range(min=1, max=3650))
@@ -31,7 +32,8 @@ class DistributionSettings(ma.Schema):
     level2_rate = ma.fields.Decimal(load_default=Decimal("0.05"), **_RATE)
     self_purchase = ma.fields.Boolean(load_default=False)
     # Read by finance (withdrawals): kept here because they are the distribution section's keys.
-    min_withdrawal = ma.fields.Integer(load_default=100, strict=True, validate=ma.validate.Range(min=0, max=10**12))
+    min_withdrawal = ma.fields.Integer(load_default=100, strict=True, validate=ma.validate.Range(min=0, max=10**12),
+                                       metadata={"money": True})
     withdrawal_fee_rate = ma.fields.Decimal(load_default=Decimal("0"), **_RATE)
     payout_method = ma.fields.String(load_default="manual", validate=ma.validate.OneOf(["manual", "stripe_connect"]))
 

@@ -6,6 +6,7 @@ import threading
 
 import requests
 
+from tests.api.console.test_roles import NAVIGATION
 from tests.api.shop.builders import admin_order, create_product, paid_order, place_order, sku_id
 from tests.browser.helpers import click, new_key, sign_in
 
@@ -14,22 +15,21 @@ def nav_of(page) -> list[str]:
     return page.eval_on_selector_all("[data-nav]", "links => links.map(a => a.dataset.nav)")
 
 
-def test_signing_in_with_each_role_shapes_the_navigation_and_refuses_other_pages(page, tenant):
+def test_signing_in_with_each_role_shapes_the_navigation_and_refuses_other_pages(page, tenant, app):
     refused = sign_in(page, "sk_not-a-key")
     assert refused.status == 401 and page.locator('[data-reason="unauthenticated"]').is_visible()
 
     assert sign_in(page, tenant.admin_key).status == 200
     assert page.url.endswith("/console")
-    assert nav_of(page) == ["home", "orders", "products", "customers", "coupons", "rewards", "vouchers", "verify",
-                            "group_buys", "distributors", "finance", "settings"]
+    assert nav_of(page) == NAVIGATION["admin"]
     assert page.locator('[data-chart="sales-30d"]').is_visible() and page.locator('[data-chart="points-flow"]').count()
     click(page, '[data-action="sign-out"]')
     assert "/console/login" in page.url
 
-    for role, pages in (("finance", ["home", "orders", "finance"]), ("staff", ["home", "orders", "verify"])):
+    for role in ("finance", "staff"):
         page.context.clear_cookies()
         sign_in(page, new_key(tenant, role))
-        assert nav_of(page) == pages, role
+        assert nav_of(page) == NAVIGATION[role], role
         forbidden = page.goto("/console/products")
         assert forbidden.status == 403 and page.locator('[data-reason="forbidden"]').is_visible()
         assert page.goto("/console/orders").status == 200
@@ -196,6 +196,8 @@ def test_the_screenshots_command_writes_every_page_at_both_widths(app, tmp_path)
     assert result.exit_code == 0, result.output
     written = sorted(path.name for path in (tmp_path / "shots").glob("*.png"))
     for name in ("home", "orders", "order", "products", "product", "product-new", "customers", "customer",
-                 "coupons", "rewards", "settings", "login", "vouchers", "voucher-pool", "verify", "distributors"):
+                 "coupons", "rewards", "settings", "login", "vouchers", "voucher-pool", "verify", "distributors",
+                 "group-buys", "finance", "reconciliation", "trial-balance", "segments", "segment-new", "segment",
+                 "campaigns", "campaign"):
         assert {f"{name}-1440.png", f"{name}-820.png"} <= set(written), name
     assert all((tmp_path / "shots" / name).stat().st_size > 10_000 for name in written)

@@ -15,7 +15,15 @@ from loyalty.segments.service.orders import (
     record_refunded,
 )
 from loyalty.segments.service.refresh import refresh_tenant
-from loyalty.segments.service.segments import create_segment, get_segment, list_segments, preview
+from loyalty.segments.service.rules import rule_language
+from loyalty.segments.service.segments import (
+    create_segment,
+    get_segment,
+    list_segments,
+    preview,
+    preview_rule,
+    update_segment,
+)
 from loyalty.segments.service.tags import (
     add_customers,
     create_tag,
@@ -30,7 +38,8 @@ from loyalty.segments.service.tags import (
 __all__ = [
     "add_customers", "create_campaign", "create_segment", "create_tag", "customer_lifecycle", "dry_run",
     "get_campaign", "get_segment", "get_tag", "grant_batch", "launch", "list_campaigns", "list_segments",
-    "list_tags", "preview", "record_distributor_status", "record_final", "record_paid", "record_refunded",
+    "list_tags", "preview", "preview_rule", "record_distributor_status", "record_final", "record_paid",
+    "record_refunded",
     "refresh_rule_tags", "refresh_scores", "refresh_stages", "refresh_tag", "refresh_tenant", "remove_customer",
-    "request_refresh", "tags_of", "watch_batch",
+    "request_refresh", "rule_language", "tags_of", "update_segment", "watch_batch",
 ]

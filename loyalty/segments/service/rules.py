@@ -9,7 +9,7 @@ from core import clock
 from core.errors import InvalidRequest
 from core.tenancy import require_tenant_id
 from loyalty.segments import compiler
-from loyalty.segments.language import Group, RuleErrors, parse, tag_ids
+from loyalty.segments.language import FIELDS, GROUPS, FieldSpec, Group, RuleErrors, parse, tag_ids
 from loyalty.segments.models import Tag
 from loyalty.segments.settings import thresholds
 
@@ -33,3 +33,10 @@ def members(session: Session, *, rule: Group) -> Select:
 def stored(rule: dict) -> Group:
     """A rule stored after it was validated (its tags may have gone since: a missing tag matches nobody)."""
     return parse(rule, known_tags=set(tag_ids(rule)))
+
+
+def rule_language() -> dict[str, object]:
+    """The rule language as an editor offers it (the console's rule builder): the groups a rule may be, and each
+    field with its kind (number, stage, tag, boolean) and the operators it takes, in the language's order."""
+    fields: dict[str, FieldSpec] = dict(FIELDS)
+    return {"groups": GROUPS, "fields": fields}

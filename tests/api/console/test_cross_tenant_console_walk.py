@@ -54,3 +54,5 @@ def test_another_tenants_console_reaches_none_of_its_objects(app, tenant, other_
     assert {"/console/vouchers/<pool_id>", "/console/vouchers/<pool_id>/generate", "/console/vouchers/<pool_id>/import",
             "/console/verify/<voucher_id>/reverse", "/console/distributors/<distributor_id>/decision"} <= set(walked)
     assert {"vpl", "vch", "vim", "dst"} <= set(ids)
+    assert {"/console/segments/<segment_id>", "/console/campaigns/<campaign_id>",
+            "/console/campaigns/<campaign_id>/launch"} <= set(walked) and {"seg", "cmp"} <= set(ids)

@@ -75,3 +75,65 @@ def test_unticking_a_checkbox_saves_false(admin_console, tenant):
 
     assert admin_console.post(form.action, fields).status_code == 303
     assert tenant.admin.get("/v1/admin/settings", expect=200).get_json()["auth"]["dev_login_enabled"] is False
+
+
+# --- sections of the second wave ---
+
+def test_every_second_wave_section_has_a_title_and_words_for_its_fields(english_console):
+    page = english_console.get("/console/settings").get_data(as_text=True)
+
+    for title in ("Distribution and withdrawals", "Referrals", "Vouchers", "Customer lifecycle", "Campaigns"):
+        assert f">{title}</h2>" in page
+    assert "Smallest withdrawal (yuan)" in page and "Churned after (days without a paid order)" in page
+    assert '<option value="stripe_connect"' in page and "Stripe Connect</option>" in page
+
+
+def test_the_distribution_section_saves_money_in_yuan_rates_choices_and_a_blank_as_none(admin_console, tenant):
+    tenant.settings({"distribution": {"binding_days": 30}})
+    form = section_form(admin_console, "distribution")
+    assert form.fields["distribution-min_withdrawal"] == "1.00"  # 100 fen, shown in yuan
+
+    response = admin_console.post(form.action, {
+        **form.fields, "distribution-enabled": "on", "distribution-who": "spend_threshold",
+        "distribution-spend_threshold": "199.90", "distribution-binding_days": "", "distribution-levels": "2",
+        "distribution-level1_rate": "0.12", "distribution-min_withdrawal": "50", "distribution-payout_method":
+        "stripe_connect"})
+
+    assert response.status_code == 303
+    saved = tenant.admin.get("/v1/admin/settings", expect=200).get_json()["distribution"]
+    assert saved["enabled"] is True and saved["who"] == "spend_threshold" and saved["spend_threshold"] == 19990
+    assert saved["binding_days"] is None and saved["levels"] == 2 and saved["level1_rate"] == "0.12"
+    assert saved["min_withdrawal"] == 5000 and saved["payout_method"] == "stripe_connect"
+
+
+def test_second_wave_sections_show_their_errors_at_their_fields_and_change_nothing(admin_console, tenant):
+    before = tenant.admin.get("/v1/admin/settings", expect=200).get_json()
+
+    distribution = save(admin_console, "distribution", {"distribution-level1_rate": "1.5", "distribution-levels": "3",
+                                                        "distribution-min_withdrawal": "-1"})
+    lifecycle = save(admin_console, "lifecycle", {"lifecycle-dormant_days": "200", "lifecycle-churned_days": "100"})
+    referrals = save(admin_console, "referrals", {"referrals-inviter_coupon_template_id": "not-a-template",
+                                                  "referrals-inviter_points": "x"})
+
+    for response in (distribution, lifecycle, referrals):
+        assert response.status_code == 422 and 'data-reason="invalid_request"' in response.get_data(as_text=True)
+    assert error_fields(distribution) == {"distribution-level1_rate", "distribution-levels",
+                                          "distribution-min_withdrawal"}
+    assert error_fields(lifecycle) == {"lifecycle-churned_days"}  # the section's own rule: dormant before churned
+    assert error_fields(referrals) == {"referrals-inviter_coupon_template_id", "referrals-inviter_points"}
+    assert tenant.admin.get("/v1/admin/settings", expect=200).get_json() == before
+
+
+def test_a_second_wave_section_changed_through_the_api_refuses_its_older_form(admin_console, tenant):
+    form = section_form(admin_console, "campaigns")
+
+    tenant.settings({"campaigns": {"max_grants_per_customer": 3}})
+    response = admin_console.post(form.action, {**form.fields, "campaigns-cap_days": "30"})
+
+    assert response.status_code == 409 and 'data-reason="stale_form"' in response.get_data(as_text=True)
+    assert tenant.admin.get("/v1/admin/settings", expect=200).get_json()["campaigns"] == {
+        "max_grants_per_customer": 3, "cap_days": 7}
+
+
+def error_fields(response) -> set[str]:
+    return set(re.findall(r'data-error-for="([^"]+)"', response.get_data(as_text=True)))
