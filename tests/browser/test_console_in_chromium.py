@@ -197,7 +197,7 @@ def test_the_screenshots_command_writes_every_page_at_both_widths(app, tmp_path)
     written = sorted(path.name for path in (tmp_path / "shots").glob("*.png"))
     for name in ("home", "orders", "order", "products", "product", "product-new", "customers", "customer",
                  "coupons", "rewards", "settings", "login", "vouchers", "voucher-pool", "verify", "distributors",
-                 "group-buys", "finance", "reconciliation", "trial-balance", "segments", "segment-new", "segment",
+                 "group_buys", "finance", "reconciliation", "trial-balance", "segments", "segment-new", "segment",
                  "campaigns", "campaign"):
         assert {f"{name}-1440.png", f"{name}-820.png"} <= set(written), name
     assert all((tmp_path / "shots" / name).stat().st_size > 10_000 for name in written)
