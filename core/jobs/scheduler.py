@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from core import clock
 from core.db import insert_ignoring_conflicts, unit_of_work
 from core.jobs import registry
@@ -12,11 +14,14 @@ from core.jobs.outbox import enqueue
 _slots_seen: dict[str, int] = {}
 
 
-def schedule_periodic() -> int:
-    """Fan each periodic task out to every active tenant once per time slot; returns intents written."""
+def schedule_periodic(*, only: Collection[str] | None = None) -> int:
+    """Fan each periodic task (or only those named) out to every active tenant once per time slot; returns
+    intents written. `only` serves callers that want one task's slot now (tests, an operator's run)."""
     written = 0
     now = clock.now()
     for spec in registry.periodic_specs():
+        if only is not None and spec.name not in only:
+            continue
         slot = int(now.timestamp() // spec.every.total_seconds())
         if _slots_seen.get(spec.name) == slot:
             continue  # this process already claimed or saw this slot: no need to ask the database again
