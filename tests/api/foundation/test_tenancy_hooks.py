@@ -139,6 +139,26 @@ def test_a_core_statement_pinned_to_another_tenant_is_refused(tenant, other_tena
     assert nicknames(other_tenant.id, "pinned-elsewhere") == [None]
 
 
+def test_a_statement_that_passed_once_is_refused_when_the_same_shape_names_another_tenant(tenant, other_tenant):
+    # The hook remembers statements that passed, per shape; a shape pinned to the current tenant must not
+    # vouch for the same shape whose bound value is another tenant's.
+    add_customer(other_tenant.id, "remembered")
+
+    def rename(pinned_to):
+        return update(CUSTOMERS).where(CUSTOMERS.c.tenant_id == pinned_to,
+                                       CUSTOMERS.c.openid == "remembered").values(nickname="x")
+
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        session.execute(rename(tenant.id))
+        session.execute(rename(tenant.id))
+    with pytest.raises(TenantScopeViolation), unit_of_work() as session, tenant_scope(tenant.id):
+        session.execute(rename(other_tenant.id))
+    with pytest.raises(TenantScopeMissing), unit_of_work() as session:
+        session.execute(rename(tenant.id))
+
+    assert nicknames(other_tenant.id, "remembered") == [None]
+
+
 def test_a_core_statement_pinned_to_the_current_tenant_runs(tenant, other_tenant):
     mine = add_customer(tenant.id, "pinned")
     add_customer(other_tenant.id, "pinned")
