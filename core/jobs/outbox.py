@@ -34,6 +34,7 @@ def enqueue(
     """Write a job intent in the caller's transaction; it is handed on only after commit.
 
     `key` makes the intent unique: enqueuing the same key again is a no-op (returns the key).
+    Only an intent due now is handed on after commit; a later one waits for the relay loop.
     """
     if registry.spec(name) is None:
         raise KeyError(f"unknown job {name!r}")
@@ -53,7 +54,11 @@ def enqueue(
         },
         index_elements=["id"],
     )
-    _hand_on_after_commit(session, [job_id])
+    if run_at is None or run_at <= now:
+        # A job due later is no business of the hand-off: the relay loop (or the in-process runner's poll)
+        # finds it when it falls due. Handing it on would cost every checkout a transaction that finds
+        # nothing to do.
+        _hand_on_after_commit(session, [job_id])
     return job_id
 
 
