@@ -24,7 +24,7 @@ from shop.orders.service.queries import get_order
 from shop.payments import config, gateway
 from shop.payments import service as payments
 from shop.payments.models import Payment
-from tenants.platform.models import Tenant
+from tenants.platform.cache import TenantFacts, tenant_cache
 from tenants.settings import service as settings
 
 
@@ -104,7 +104,6 @@ def _awaits_intent(order: Order) -> bool:
 
 def _create_order(session: Session, *, customer_id: str, lines: list[dict], coupon_id: str | None,
                   points: int, request_key: str | None, voucher_code: str | None, group_buy: dict | None) -> Order:
-    # Held for the whole transaction: the settings reads below then find it in the session, not the database.
     tenant = _tenant(session)
     skus = _skus_for(session, lines)
     group = _group_terms(session, customer_id=customer_id, lines=lines, group_buy=group_buy, coupon_id=coupon_id,
@@ -200,5 +199,5 @@ def _skus_for(session: Session, lines: list[dict]) -> dict[str, tuple[Sku, str]]
     return found
 
 
-def _tenant(session: Session) -> Tenant:
-    return session.get(Tenant, require_tenant_id())
+def _tenant(session: Session) -> TenantFacts:
+    return tenant_cache.get(require_tenant_id(), session=session)
