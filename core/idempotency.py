@@ -87,6 +87,7 @@ def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
             },
             index_elements=["tenant_id", "scope", "key"],
         )
+        g.idempotency_fresh = bool(inserted)
         if inserted:
             return None
         record = session.scalars(
@@ -218,6 +219,12 @@ def request_key() -> str | None:
         return None
     scope, key = claim
     return hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
+
+
+def first_use() -> bool:
+    """Whether this request claimed its Idempotency-Key afresh: no earlier request with it is on record (a
+    use case may skip looking for what an earlier attempt made; its unique `request_key()` still guards)."""
+    return g.get("idempotency_claim") is not None and bool(g.get("idempotency_fresh"))
 
 
 def _run_and_store_together(view, args, kwargs, *, scope: str, key: str, conceal: tuple[str, ...]) -> Response:

@@ -44,7 +44,7 @@ def preview(session: Session, *, customer_id: str, lines: list[dict], coupon_id:
 
 def place_order(*, customer_id: str, lines: list[dict], coupon_id: str | None = None, points: int = 0,
                 request_key: str | None = None, voucher_code: str | None = None,
-                group_buy: dict | None = None) -> Order:
+                group_buy: dict | None = None, first_use: bool = False) -> Order:
     """Check out: a pending order whose stock, coupon, voucher and points are held, with its payment opened;
     an order that discounts leave nothing to pay for is paid at once.
 
@@ -55,10 +55,13 @@ def place_order(*, customer_id: str, lines: list[dict], coupon_id: str | None = 
     order the first attempt committed and carries on from there (the intent's own key is the order's).
     `group_buy` (`{campaign_id, group_id?}`) starts or joins a group: the line is priced at the group price
     and the seat is taken in the order's transaction (shop/orders/service/group_orders.py).
+    `first_use`: the key was never seen before, so no earlier attempt is looked for (a round trip saved); an
+    order the key placed before its record was purged still meets the unique key below.
     """
     try:
         with unit_of_work() as session:
-            order = _placed_earlier(session, customer_id=customer_id, request_key=request_key)
+            order = None if first_use else _placed_earlier(session, customer_id=customer_id,
+                                                           request_key=request_key)
             if order is None:
                 order = _create_order(session, customer_id=customer_id, lines=lines, coupon_id=coupon_id,
                                       points=points, request_key=request_key, voucher_code=voucher_code,
