@@ -23,12 +23,19 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from sqlalchemy import Column, Delete, ForeignKey, Select, Update, event
+from sqlalchemy import Column, Delete, ForeignKey, Insert, Select, Update, event
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.annotation import Annotated
 from sqlalchemy.sql.base import _from_objects
-from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList, ColumnClause, TextClause
+from sqlalchemy.sql.elements import (
+    BinaryExpression,
+    BindParameter,
+    BooleanClauseList,
+    ColumnClause,
+    Label,
+    TextClause,
+)
 from sqlalchemy.sql.selectable import Alias, FromClause, Join
 from sqlalchemy.sql.visitors import iterate
 
@@ -168,6 +175,15 @@ def _refuse_unpinned_core(statement, tenant_id: str, reach: _Reach) -> None:
             froms = node.get_final_froms()
         elif isinstance(node, (Update, Delete)):
             froms = [node.table, *(item for clause in node._where_criteria for item in _from_objects(clause))]
+        elif isinstance(node, Insert) and node is not statement:
+            # An INSERT inside another statement (a data-modifying CTE: core.db.insert_together) names the
+            # current tenant in its own VALUES, as a top-level one must (its SELECT, if any, is checked here).
+            if _tenant_table(node.table) is not None:
+                named = _inserted_tenant_ids(node)
+                if not named or any(value is not _CURRENT and value != tenant_id for value in named):
+                    raise TenantScopeViolation(
+                        f"an INSERT inside a statement must name the current tenant: {_sql(statement)}")
+            continue
         else:
             continue
         if node._propagate_attrs:  # ORM-enabled: loader criteria cover its entities (and its eager joins)
@@ -254,6 +270,8 @@ def _inserted_tenant_ids(statement) -> list:
     names = getattr(statement, "_select_names", None)
     if names and "tenant_id" in names:
         column = statement.select.selected_columns[names.index("tenant_id")]
+        if isinstance(column, Label):  # `SELECT :tenant AS tenant_id`: the value under its name
+            column = column.element
         # A tenant table's own tenant_id: its SELECT is checked like any other, so it is the current tenant.
         named.append(_CURRENT if _is_tenant_id_of_table(column) else _value_of(column))
     return [value for value in named if value is not _MISSING]

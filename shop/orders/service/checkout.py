@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import clock, events, faults, jobs
-from core.db import unit_of_work
+from core.db import unit_of_work, write_new
 from core.errors import InvalidRequest
 from core.ids import new_id
 from core.tenancy import require_tenant_id
@@ -126,8 +126,9 @@ def _create_order(session: Session, *, customer_id: str, lines: list[dict], coup
     # Stripe cannot take a zero amount: an order fully paid by discounts is confirmed offline.
     provider = "stripe" if credentials is not None and quote.total > 0 else "offline"
     timeout = timedelta(minutes=settings.section(session, "orders")["unpaid_timeout_minutes"])
+    order_id = new_id("ord")
     order = Order(
-        id=new_id("ord"), customer_id=customer_id, status="pending_payment", currency=currency,
+        tenant_id=tenant.id, id=order_id, customer_id=customer_id, status="pending_payment", currency=currency,
         subtotal=quote.subtotal, discount_total=quote.discount_total, points_used=quote.points_used,
         points_deduction=quote.points_deduction, total=quote.total, refunded_total=0, coupon_id=quote.coupon_id,
         voucher_code=quote.voucher_code, voucher_deduction=quote.voucher_deduction,
@@ -135,7 +136,8 @@ def _create_order(session: Session, *, customer_id: str, lines: list[dict], coup
         **(group.order_fields() if group else {}),
     )
     order.lines = [
-        OrderLine(id=new_id("line"), position=position, product_id=priced.product_id, sku_id=priced.sku_id,
+        OrderLine(tenant_id=tenant.id, id=new_id("line"), order_id=order_id, position=position,
+                  product_id=priced.product_id, sku_id=priced.sku_id,
                   title=skus[priced.sku_id][1], sku_name=skus[priced.sku_id][0].name,
                   quantity=priced.quantity, unit_price=priced.unit_price, subtotal=priced.subtotal,
                   discount=priced.discount, voucher_deduction=priced.voucher_deduction,
@@ -144,10 +146,15 @@ def _create_order(session: Session, *, customer_id: str, lines: list[dict], coup
                   points_returned=0)
         for position, priced in enumerate(quote.lines)
     ]
-    order.payment = Payment(id=new_id("pay"), provider=provider, amount=quote.total, currency=currency,
-                            status="pending", created_at=now)
-    session.add(order)
-    session.flush()
+    order.payment = Payment(tenant_id=tenant.id, id=new_id("pay"), order_id=order_id, provider=provider,
+                            amount=quote.total, currency=currency, status="pending", created_at=now)
+    # Unpaid at expires_at, it is cancelled (an order with nothing to pay is paid below instead).
+    timeout_job = () if quote.total == 0 else (jobs.intent(
+        session, "shop.expire_unpaid_order", key=f"order:{order_id}:expire", run_at=order.expires_at,
+        order_id=order_id),)
+    # Order, lines, payment and the timeout job in one round trip (on PostgreSQL); a second checkout with
+    # this Idempotency-Key fails here on the unique request key (place_order carries on with the first's).
+    write_new(session, [order, *order.lines, order.payment], also=timeout_job)
     if group:
         # After stock (SKU rows, then the group row: one lock order for every checkout), before the order
         # can be paid: a refused seat rolls the whole order back.
@@ -164,9 +171,6 @@ def _create_order(session: Session, *, customer_id: str, lines: list[dict], coup
         # attributes a fresh row never had loaded (paid_at) are not filled in by the guarded update.
         payments.record_success(session, payment=order.payment)
         session.refresh(order)
-        return order
-    jobs.enqueue(session, "shop.expire_unpaid_order", key=f"order:{order.id}:expire", run_at=order.expires_at,
-                 order_id=order.id)
     return order
 
 
