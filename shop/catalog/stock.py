@@ -56,6 +56,8 @@ def reserve_for_sale(session: Session, *, quantities: dict[str, int]) -> dict[st
     A SKU that is unknown, not for sale (its product archived) or short is missing from the answer; the
     caller then refuses the order, and its rollback returns what this took.
     """
+    if session.get_bind().dialect.name != "postgresql":
+        return _reserve_one_by_one(session, quantities=quantities)
     tenant_id = require_tenant_id()
     ids = sorted(quantities)
     skus, products = Sku.__table__, Product.__table__
@@ -76,6 +78,23 @@ def reserve_for_sale(session: Session, *, quantities: dict[str, int]) -> dict[st
         .returning(skus.c.id, skus.c.product_id, skus.c.name, skus.c.price, skus.c.stock, products.c.title)
     ).all()
     return {row.id: ReservedSku(*row) for row in taken}
+
+
+def _reserve_one_by_one(session: Session, *, quantities: dict[str, int]) -> dict[str, ReservedSku]:
+    """The embedded default's way (SQLite has no VALUES list to join in an UPDATE): read, then a guarded
+    update per SKU in id order."""
+    rows = session.execute(select(Sku, Product.title).join(Sku.product)
+                           .where(Sku.id.in_(quantities), Product.status == "active")).all()
+    reserved = {}
+    for sku, title in sorted(rows, key=lambda row: row[0].id):
+        left = session.execute(
+            update(Sku).where(Sku.id == sku.id, Sku.stock >= quantities[sku.id])
+            .values(stock=Sku.stock - quantities[sku.id], updated_at=clock.now())
+            .returning(Sku.stock).execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        if left is not None:
+            reserved[sku.id] = ReservedSku(sku.id, sku.product_id, sku.name, sku.price, left, title)
+    return reserved
 
 
 def release(session: Session, *, quantities: dict[str, int]) -> None:

@@ -133,17 +133,25 @@ def _settle_offline(session: Session, *, order: Order) -> bool:
     orders, payments = Order.__table__, Payment.__table__
     # A staff confirmation, a customer's and the unpaid-timeout job may race: the guards on the prior
     # states decide, as `mark_paid` and `_mark_succeeded` would one after the other.
-    paid = (update(orders)
-            .where(orders.c.tenant_id == tenant_id, orders.c.id == order.id, orders.c.status == "pending_payment")
-            .values(status="paid", paid_at=now).returning(orders.c.tenant_id, orders.c.id).cte("paid"))
-    settled = (update(payments)
-               .where(payments.c.tenant_id == tenant_id, payments.c.tenant_id == paid.c.tenant_id,
-                      payments.c.order_id == paid.c.id, payments.c.status == "pending")
-               .values(status="succeeded", succeeded_at=now).returning(payments.c.id).cte("settled"))
-    moved, succeeded = session.execute(select(
-        select(func.count()).select_from(paid).scalar_subquery(),
-        select(func.count()).select_from(settled).scalar_subquery(),
-    )).one()
+    pay_order = (update(orders)
+                 .where(orders.c.tenant_id == tenant_id, orders.c.id == order.id,
+                        orders.c.status == "pending_payment")
+                 .values(status="paid", paid_at=now))
+    settle = (update(payments)
+              .where(payments.c.tenant_id == tenant_id, payments.c.order_id == order.id,
+                     payments.c.status == "pending")
+              .values(status="succeeded", succeeded_at=now))
+    if session.get_bind().dialect.name == "postgresql":
+        paid = pay_order.returning(orders.c.tenant_id, orders.c.id).cte("paid")
+        settled = settle.where(payments.c.tenant_id == paid.c.tenant_id, payments.c.order_id == paid.c.id) \
+            .returning(payments.c.id).cte("settled")
+        moved, succeeded = session.execute(select(
+            select(func.count()).select_from(paid).scalar_subquery(),
+            select(func.count()).select_from(settled).scalar_subquery(),
+        )).one()
+    else:  # the embedded default (SQLite has no UPDATE in WITH): the same guards, one after the other
+        moved = session.execute(pay_order).rowcount
+        succeeded = session.execute(settle).rowcount if moved else 0
     if not moved:
         session.refresh(order)  # the status it has now, for the refusal
         return False

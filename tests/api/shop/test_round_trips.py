@@ -15,8 +15,8 @@ from tests.api.shop.builders import create_product, sku_id
 from tests.support.roundtrips import RoundTrips
 
 # Checkout: the stock taken and priced; order, lines, payment and the unpaid-timeout job together; the
-# referral funnel; in one transaction. Payment: the order with its lines, order and payment settled, points earned (account
-# lock, credited sources, entry, lot), the referral look-up, segments' paid order and stage.
+# referral funnel; in one transaction. Payment: the order with its lines, order and payment settled, points
+# earned (account lock, credited sources, entry, lot), the referral look-up, segments' paid order and stage.
 PLAIN = {"checkout": 5, "payment": 11}
 # With a coupon, points and a buyer bound to a distributor: coupon and points terms, the coupon locked and
 # the points held at checkout; commissions (with their ledger posting), coupon used, points spent at payment.
