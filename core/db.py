@@ -233,19 +233,29 @@ def write_new(session: Session, objects: list, *, also: tuple = ()) -> None:
     """
     by_table: dict = {}
     for obj in objects:
-        mapper = inspect(obj).mapper
-        row = {}
-        for attribute in mapper.column_attrs:
-            column = attribute.columns[0]
-            if attribute.key not in obj.__dict__:
-                default = column.default
-                if default is not None and not default.is_scalar:
-                    raise ValueError(f"set {type(obj).__name__}.{attribute.key} (its default is computed)")
-                setattr(obj, attribute.key, default.arg if default is not None else None)
-            row[column.key] = getattr(obj, attribute.key)
-        by_table.setdefault(mapper.local_table, []).append(row)
+        by_table.setdefault(inspect(obj).mapper.local_table, []).append(row_of(obj))
     inserts = [table.insert().values(rows) for table, rows in by_table.items()]
     insert_together(session, [*inserts, *also])
+    adopt(session, objects)
+
+
+def row_of(obj) -> dict:
+    """A freshly built ORM object's row, by column name; unset attributes get their column's default (or
+    None), on the object too."""
+    row = {}
+    for attribute in inspect(obj).mapper.column_attrs:
+        column = attribute.columns[0]
+        if attribute.key not in obj.__dict__:
+            default = column.default
+            if default is not None and not default.is_scalar:
+                raise ValueError(f"set {type(obj).__name__}.{attribute.key} (its default is computed)")
+            setattr(obj, attribute.key, default.arg if default is not None else None)
+        row[column.key] = getattr(obj, attribute.key)
+    return row
+
+
+def adopt(session: Session, objects: list) -> None:
+    """Make built objects whose rows a statement of our own inserted persistent in `session`, as if loaded."""
     for obj in objects:
         make_transient_to_detached(obj)
     for obj in objects:

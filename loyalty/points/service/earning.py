@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core import clock
+from core.db import adopt, row_of
 from core.ids import new_id
 from core.money import minor_per_major
-from loyalty.points.models import PointsEntry, PointsHold
+from core.tenancy import require_tenant_id
+from loyalty.points.models import PointsEntry, PointsHold, PointsLot
 from loyalty.points.rules import points_earned, points_to_return, reversal_due
 from loyalty.points.service.accounts import CustomerPoints, recorded_sources
+from loyalty.points.wallet import Lot
 from loyalty.settings import loyalty_rules
 from tenants.customers.service import get_customer
 
@@ -46,6 +50,8 @@ def credit_all(session: Session, credits: list[Credit]) -> list[PointsEntry | No
     """Credit many at once, each as `credit` would: the accounts are locked together in customer order,
     one query finds what was credited before, and the new rows are inserted together."""
     customers = CustomerPoints.open_many(session, customer_ids=[c.customer_id for c in credits])
+    if len({c.source for c in credits}) == len(credits) and not any(c.wallet.debt for c in customers.values()):
+        return _credit_afresh(session, customers, credits)
     done = recorded_sources(session, [c.source for c in credits])
     now, entries = clock.now(), []
     for terms in credits:
@@ -59,6 +65,38 @@ def credit_all(session: Session, credits: list[Credit]) -> list[PointsEntry | No
                                        **customer.new_lot_terms(now=now, pending_days=terms.pending_days))
         entries.append(customer.record(entry, now=now, order_id=terms.order_id, reason=terms.reason))
     return entries
+
+
+def _credit_afresh(session: Session, customers: dict[str, CustomerPoints], credits: list[Credit]) -> list:
+    """`credit_all` when no account in the batch owes points: then each credit is a lot of its full amount,
+    whatever else is credited, so the unique source decides in the INSERT itself which credits are new
+    (`ON CONFLICT DO NOTHING RETURNING`) instead of a read first, and only their lots are written."""
+    tenant_id, now = require_tenant_id(), clock.now()
+    entries, lots = [], {}
+    for terms in credits:
+        lot_terms = customers[terms.customer_id].new_lot_terms(now=now, pending_days=terms.pending_days)
+        entry = PointsEntry(tenant_id=tenant_id, id=new_id("pte"), customer_id=terms.customer_id, kind=terms.kind,
+                            points=terms.points, source=terms.source, order_id=terms.order_id,
+                            lot_id=new_id("plt"), reason=terms.reason, draws=None, created_at=now, **lot_terms)
+        lots[entry.source] = PointsLot(tenant_id=tenant_id, id=entry.lot_id, customer_id=terms.customer_id,
+                                       entry_id=entry.id, points=terms.points, remaining=terms.points, expired=0,
+                                       created_at=now, **lot_terms)
+        entries.append(entry)
+    table = PointsEntry.__table__
+    builder = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    new = set(session.scalars(builder(table).values([row_of(entry) for entry in entries])
+                              .on_conflict_do_nothing(index_elements=["tenant_id", "source"])
+                              .returning(table.c.source)))
+    written = [entry for entry in entries if entry.source in new]
+    if written:
+        session.execute(PointsLot.__table__.insert().values([row_of(lots[entry.source]) for entry in written]))
+        adopt(session, written + [lots[entry.source] for entry in written])
+    for entry in written:  # kept with the customer's loaded lots: a later operation of this unit may draw on it
+        customer = customers[entry.customer_id]
+        customer.rows[entry.lot_id] = lots[entry.source]
+        customer.wallet.lots[entry.lot_id] = Lot(entry.lot_id, entry.points, entry.points,
+                                                 lots[entry.source].available_at, lots[entry.source].expires_at)
+    return [entry if entry.source in new else None for entry in entries]
 
 
 def earn_for_order(session: Session, *, customer_id: str, order_id: str, paid: int,
