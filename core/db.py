@@ -73,6 +73,7 @@ class Database:
     def __init__(self):
         self.engine: Engine | None = None
         self.session_factory: sessionmaker[Session] | None = None
+        self.autocommit_factory: sessionmaker[Session] | None = None
 
     def configure(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
         url = normalize_url(url)
@@ -100,6 +101,8 @@ class Database:
             event.listen(engine, "checkout", _replace_known_dead)
         self.engine = engine
         self.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
+        self.autocommit_factory = sessionmaker(bind=engine.execution_options(isolation_level="AUTOCOMMIT"),
+                                               expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -178,6 +181,27 @@ def unit_of_work() -> Iterator[Session]:
         session.close()
     for callback in callbacks:
         callback()
+
+
+@contextmanager
+def statement_by_statement() -> Iterator[Session]:
+    """A session whose every statement commits by itself (autocommit): no BEGIN and no COMMIT round trip.
+
+    Only for work each of whose statements is safe alone (a guarded INSERT or UPDATE, a read): nothing is
+    undone if the block raises after one of them ran. It never joins an enclosing unit of work (the
+    idempotency claim is meant to outlive the request's own transaction).
+    """
+    if database.autocommit_factory is None:
+        raise RuntimeError("the database is not configured; call create_app() first")
+    session = database.autocommit_factory()
+    try:
+        yield session
+        session.commit()  # flushes what the block added; the driver has nothing left to commit
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 @contextmanager

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.exceptions import HTTPException
 
 from core import clock, faults
-from core.db import Base, enclosing_unit_of_work, insert_ignoring_conflicts, unit_of_work
+from core.db import Base, enclosing_unit_of_work, insert_ignoring_conflicts, statement_by_statement
 from core.errors import DomainError, InvalidRequest, http_error_body
 from core.tenancy import TenantScoped, current_tenant_id
 
@@ -73,7 +73,9 @@ def _fingerprint() -> str:
 def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
     """Claim the key; None if we own it now, else the existing record (completed or running)."""
     now = clock.now()
-    with unit_of_work() as session:
+    # Statement by statement: each one below is safe alone (the INSERT is the claim; the take-over is
+    # guarded on the lock it saw), and a fresh claim then costs one round trip, not BEGIN, INSERT, COMMIT.
+    with statement_by_statement() as session:
         inserted = insert_ignoring_conflicts(
             session,
             IdempotencyRecord.__table__,
@@ -116,7 +118,7 @@ def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
 def _store(scope: str, key: str, response: Response, *, conceal: tuple[str, ...] = (), session=None) -> None:
     """Keep the response for replays (in `session`'s transaction, or one of its own)."""
     if session is None:
-        with unit_of_work() as own:
+        with statement_by_statement() as own:  # one UPDATE: atomic by itself
             _store(scope, key, response, conceal=conceal, session=own)
         return
     session.execute(
@@ -139,7 +141,7 @@ def _kept_body(response: Response, conceal: tuple[str, ...]) -> str:
 
 
 def _release(scope: str, key: str) -> None:
-    with unit_of_work() as session:
+    with statement_by_statement() as session:  # one DELETE: atomic by itself
         session.execute(
             delete(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
         )

@@ -24,14 +24,19 @@ class RoundTrips:
         self._on = False
         self._listeners = [
             (engine, "before_cursor_execute", self._statement),
-            (engine, "begin", lambda _conn: self._count("BEGIN")),
-            (engine, "commit", lambda _conn: self._count("COMMIT")),
+            (engine, "begin", lambda conn: self._count_unless_autocommit(conn, "BEGIN")),
+            (engine, "commit", lambda conn: self._count_unless_autocommit(conn, "COMMIT")),
             (engine, "rollback", self._rollback),
         ]
 
     def _count(self, kind: str) -> None:
         if self._on:
             self.kinds[kind] += 1
+
+    def _count_unless_autocommit(self, connection, kind: str) -> None:
+        # An autocommit connection (core.db.statement_by_statement) sends neither.
+        if not getattr(connection.connection.dbapi_connection, "autocommit", False):
+            self._count(kind)
 
     def _statement(self, _conn, _cursor, statement, _parameters, _context, _executemany) -> None:
         if self._on:
