@@ -84,12 +84,13 @@ def _credit_afresh(session: Session, customers: dict[str, CustomerPoints], credi
         entries.append(entry)
     table = PointsEntry.__table__
     builder = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    new = set(session.scalars(builder(table).values([row_of(entry) for entry in entries])
-                              .on_conflict_do_nothing(index_elements=["tenant_id", "source"])
-                              .returning(table.c.source)))
+    # Parameter lists, not a VALUES list per batch: the statement is compiled once (SQLAlchemy and psycopg
+    # then send the rows in batches of a multi-row VALUES themselves).
+    new = set(session.scalars(builder(table).on_conflict_do_nothing(index_elements=["tenant_id", "source"])
+                              .returning(table.c.source), [row_of(entry) for entry in entries]))
     written = [entry for entry in entries if entry.source in new]
     if written:
-        session.execute(PointsLot.__table__.insert().values([row_of(lots[entry.source]) for entry in written]))
+        session.execute(PointsLot.__table__.insert(), [row_of(lots[entry.source]) for entry in written])
         adopt(session, written + [lots[entry.source] for entry in written])
     for entry in written:  # kept with the customer's loaded lots: a later operation of this unit may draw on it
         customer = customers[entry.customer_id]
