@@ -25,6 +25,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -168,11 +169,14 @@ class Gunicorn:
         self.port = free_port()
         self.app, self.env = app, env
         self.process: subprocess.Popen | None = None
+        self.log = None
 
     def start(self) -> Gunicorn:
         env = {**os.environ, **self.env, "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "2"}
+        # Its log goes to a file: a pipe nobody reads would fill up and stall the workers.
+        self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
         self.process = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), self.app], cwd=ROOT,
-                                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                        env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         wait_for_port(self.port, timeout=30)
         return self
 
@@ -180,6 +184,14 @@ class Gunicorn:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=15)
+        if self.process and self.log:
+            self.log.close()
+            lines = Path(self.log.name).read_text(errors="replace").splitlines()
+            if any("Traceback" in line or '"level": "ERROR"' in line for line in lines):
+                print(f"{self.app} logged errors; the last lines of {self.log.name}:\n" + "\n".join(lines[-15:]))
+            else:
+                os.unlink(self.log.name)
+            self.process = None
 
 
 def create_database() -> str:

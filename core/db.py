@@ -253,12 +253,10 @@ def write_new(session: Session, objects: list, *, also: tuple = ()) -> None:
     For hot paths whose rows are known in full before they are written (checkout). Every column attribute
     left unset gets its column's default (or None), so reading one later never goes back to the database;
     foreign keys must be set as columns (the unit of work's relationship bookkeeping is not involved).
-    Objects of one table are written by one multi-row INSERT, tables in the order they first appear.
+    One single-row INSERT per object, in the order given: SQLAlchemy caches the compiled form of those
+    (never of a multi-row VALUES list), so the statement is compiled once per shape.
     """
-    by_table: dict = {}
-    for obj in objects:
-        by_table.setdefault(inspect(obj).mapper.local_table, []).append(row_of(obj))
-    inserts = [table.insert().values(rows) for table, rows in by_table.items()]
+    inserts = [inspect(obj).mapper.local_table.insert().values(row_of(obj)) for obj in objects]
     insert_together(session, [*inserts, *also])
     adopt(session, objects)
 
