@@ -63,7 +63,7 @@ def seed_tenants(count: int) -> list[str]:
         session.execute(text("""
             INSERT INTO customers (tenant_id, id, openid, provider, invite_code, created_at)
             SELECT t.id, 'cus_' || t.id || '_' || lpad(c::text, 4, '0'), 'bench-' || c, 'dev',
-                   upper(substr(md5(t.id || c), 1, 12)), now()
+                   'B' || lpad(c::text, 7, '0'), now()
             FROM tenants t CROSS JOIN generate_series(1, :per_tenant) AS c
         """), {"per_tenant": CUSTOMERS_PER_TENANT})
     return tenant_ids
