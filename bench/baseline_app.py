@@ -8,12 +8,14 @@ from __future__ import annotations
 import os
 
 from flask import Flask, jsonify, request
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from core.db import normalize_url
+from core.db import database
 
 app = Flask(__name__)
-engine = create_engine(normalize_url(os.environ["DATABASE_URL"]), pool_size=10, max_overflow=10)
+# The app's own engine settings (pool size, overflow, recycling, no pre-ping): fair both ways.
+database.configure(os.environ["DATABASE_URL"], pool_size=int(os.environ.get("DATABASE_POOL_SIZE", 10)))
+engine = database.require_engine()
 
 
 @app.post("/hits")

@@ -1,12 +1,17 @@
 """Checkout throughput: concurrent consumers check out and pay (offline provider) against gunicorn and
 PostgreSQL, beside a one-INSERT Flask endpoint measured the same way in the same run.
 
-    /tmp/venv/bin/python bench/checkout.py [--consumers 8] [--seconds 15] [--jobs rq|inline]
+    .venv/bin/python bench/checkout.py [--consumers 8] [--crowd 32] [--seconds 15] [--jobs rq|inline]
 
 Creates a scratch database, migrates it, serves the app with gunicorn (2 sync workers, the repo's
 gunicorn.conf.py), sets up a tenant, products and consumers through the API, drives the load from
 one process per consumer (each its own HTTP connection, 127.0.0.1 only), then does the same for
-bench/baseline_app.py and prints orders/s, p50, p99 and the ratio. Drops its database at the end.
+bench/baseline_app.py (the app's own engine settings) and prints the README's table rows: orders/s,
+p50, p99, errors, and the ratios (orders/s and requests/s over the baseline's requests/s).
+Scenarios: `checkout` (two lines, nothing else; `--consumers`), `loaded` (a coupon, 100 points and a buyer
+bound to a distributor, distribution on: the payment records commissions; `--consumers`), `crowd` (the
+plain checkout with `--crowd` consumers, for the p99), and the baseline with each number of consumers.
+Drops its database at the end.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -65,6 +71,7 @@ class Client:
     def __init__(self, port: int, credential: str | None = None):
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.headers = {"Content-Type": "application/json"}
+        self.coupons: list[str] = []
         if credential:
             self.headers["Authorization"] = f"Bearer {credential}"
 
@@ -79,13 +86,20 @@ class Client:
         return response.status, json.loads(payload) if payload else {}
 
 
-def _checkout(client: Client, skus: list[str]) -> bool:
+def _checkout(client: Client, skus: list[str], extra: dict | None = None) -> bool:
     lines = [{"sku_id": sku, "quantity": 1} for sku in random.sample(skus, 2)]
-    status, order = client.post("/v1/storefront/orders", {"lines": lines})
+    status, order = client.post("/v1/storefront/orders", {"lines": lines, **(extra or {})})
     if status != 201:
         return False
     status, _ = client.post(f"/v1/storefront/orders/{order['id']}/offline-payment")
     return status == 200
+
+
+def _loaded(client: Client, skus: list[str]) -> bool | None:
+    """A checkout with one of the consumer's coupons and 100 points (the buyer is bound to a distributor)."""
+    if not client.coupons:
+        return None  # ran out: this consumer stops (raise --coupons)
+    return _checkout(client, skus, {"coupon_id": client.coupons.pop(), "points": 100})
 
 
 def _baseline(client: Client, _skus: list[str]) -> bool:
@@ -93,14 +107,34 @@ def _baseline(client: Client, _skus: list[str]) -> bool:
     return status == 201
 
 
+def _available_coupons(client: Client) -> list[str]:
+    coupons, after = [], None
+    while True:
+        query = "/v1/storefront/coupons?status=available&limit=100" + (f"&starting_after={after}" if after else "")
+        status, page = client.request("GET", query)
+        assert status == 200, page
+        coupons += [coupon["id"] for coupon in page["data"]]
+        if not page["has_more"]:
+            return coupons
+        after = page["data"][-1]["id"]
+
+
+OPERATIONS = {"checkout": _checkout, "crowd": _checkout, "loaded": _loaded, "baseline": _baseline,
+              "baseline-crowd": _baseline}
+
+
 def _consume(port: int, credential: str, scenario: str, skus: list[str], start_at: float, stop_at: float, results):
     """One consumer: run the scenario in a loop, record (finished_at, latency) inside the window."""
-    operation = {"checkout": _checkout, "baseline": _baseline}[scenario]
+    operation = OPERATIONS[scenario]
     client = Client(port, credential)
+    client.coupons = _available_coupons(client) if scenario == "loaded" else []
     samples, errors = [], 0
     while time.time() < stop_at and len(samples) < MAX_OPS_PER_CONSUMER:
         began = time.perf_counter()
         ok = operation(client, skus)
+        if ok is None:
+            errors += 1
+            break
         finished = time.time()
         if finished >= start_at:
             if ok:
@@ -135,11 +169,14 @@ class Gunicorn:
         self.port = free_port()
         self.app, self.env = app, env
         self.process: subprocess.Popen | None = None
+        self.log = None
 
     def start(self) -> Gunicorn:
         env = {**os.environ, **self.env, "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": "2"}
+        # Its log goes to a file: a pipe nobody reads would fill up and stall the workers.
+        self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
         self.process = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), self.app], cwd=ROOT,
-                                        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                        env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         wait_for_port(self.port, timeout=30)
         return self
 
@@ -147,6 +184,14 @@ class Gunicorn:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=15)
+        if self.process and self.log:
+            self.log.close()
+            lines = Path(self.log.name).read_text(errors="replace").splitlines()
+            if any("Traceback" in line or '"level": "ERROR"' in line for line in lines):
+                print(f"{self.app} logged errors; the last lines of {self.log.name}:\n" + "\n".join(lines[-15:]))
+            else:
+                os.unlink(self.log.name)
+            self.process = None
 
 
 def create_database() -> str:
@@ -161,14 +206,17 @@ def drop_database(url: str) -> None:
         connection.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
-def set_up_shop(port: int, consumers: int) -> tuple[list[str], list[str]]:
-    """A tenant with 20 products and `consumers` logged-in consumers, made through the API."""
+def set_up_shop(port: int, consumers: int, *, loaded: bool = False, coupons: int = 0) -> tuple[list[str], list[str]]:
+    """A tenant with 20 products and `consumers` logged-in consumers, made through the API; `loaded`: with
+    distribution on, every consumer bound to one distributor, 1,000,000 points and `coupons` coupons each."""
     platform = Client(port, PLATFORM_TOKEN)
     status, tenant = platform.post("/v1/platform/tenants", {"name": "Bench", "slug": f"bench-{uuid.uuid4().hex[:8]}"})
     assert status == 201, tenant
     admin = Client(port, tenant["admin_key"])
     # Consumers confirm their own offline payments here, so that the flow is two consumer requests.
     patch = {"auth": {"dev_login_enabled": True}, "payments": {"offline_self_confirm": True}}
+    if loaded:
+        patch["distribution"] = {"enabled": True, "who": "everyone"}
     assert admin.request("PATCH", "/v1/admin/settings", patch)[0] == 200
     skus = []
     for index in range(20):
@@ -177,23 +225,46 @@ def set_up_shop(port: int, consumers: int) -> tuple[list[str], list[str]]:
         assert status == 201, product
         skus.append(product["skus"][0]["id"])
     storefront = Client(port, tenant["publishable_key"])
-    tokens = []
+    invite = {}
+    if loaded:
+        status, session = storefront.post("/v1/storefront/sessions", {"provider": "dev", "openid": "distributor"})
+        assert status == 201, session
+        status, distributor = Client(port, session["token"]).post("/v1/storefront/distributor", {})
+        assert status == 201, distributor
+        invite = {"invite_code": distributor["invite_code"]}
+    tokens, customer_ids = [], []
     for index in range(consumers):
-        status, session = storefront.post("/v1/storefront/sessions", {"provider": "dev", "openid": f"bench-{index}"})
+        status, session = storefront.post("/v1/storefront/sessions",
+                                          {"provider": "dev", "openid": f"bench-{index}", **invite})
         assert status == 201, session
         tokens.append(session["token"])
+        customer_ids.append(session["customer"]["id"])
+    if loaded:
+        status, template = admin.post("/v1/admin/coupon-templates", {"name": "One off", "kind": "amount_off",
+                                                                     "amount_off": 1, "claimable": False})
+        assert status == 201, template
+        for customer_id in customer_ids:
+            status, _ = admin.post(f"/v1/admin/customers/{customer_id}/points/adjustments",
+                                   {"points": 1_000_000, "reason": "bench"})
+            assert status == 201
+        for _ in range(coupons):
+            status, _ = admin.post(f"/v1/admin/coupon-templates/{template['id']}/grants",
+                                   {"customer_ids": customer_ids})
+            assert status == 201
     return tokens, skus
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--consumers", type=int, default=8)
+    parser.add_argument("--crowd", type=int, default=32, help="consumers of the crowd scenario (the p99)")
+    parser.add_argument("--coupons", type=int, default=200, help="coupons per consumer of the loaded scenario")
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--jobs", choices=["rq", "inline"], default="rq",
                         help="rq: jobs leave through Redis as in production (no worker is needed: nothing falls "
                              "due during the run); inline: the embedded default, a job thread in each web worker")
     args = parser.parse_args()
-    if not 1 <= args.consumers <= 64 or not 1 <= args.seconds <= 45:
+    if not 1 <= args.consumers <= 64 or not 1 <= args.crowd <= 64 or not 1 <= args.seconds <= 45:
         parser.error("keep it bounded: 1-64 consumers, 1-45 seconds")
 
     url = create_database()
@@ -212,13 +283,18 @@ def main() -> None:
 
         shop = Gunicorn("app:create_app()", env).start()
         servers.append(shop)
-        tokens, skus = set_up_shop(shop.port, args.consumers)
-        checkout = drive(shop.port, "checkout", tokens, skus, args.seconds)
+        results = {}
+        tokens, skus = set_up_shop(shop.port, max(args.consumers, args.crowd))
+        results["checkout"] = drive(shop.port, "checkout", tokens[:args.consumers], skus, args.seconds)
+        results["crowd"] = drive(shop.port, "crowd", tokens[:args.crowd], skus, args.seconds)
+        tokens, skus = set_up_shop(shop.port, args.consumers, loaded=True, coupons=args.coupons)
+        results["loaded"] = drive(shop.port, "loaded", tokens, skus, args.seconds)
         shop.stop()
 
         baseline_server = Gunicorn("bench.baseline_app:app", env).start()
         servers.append(baseline_server)
-        baseline = drive(baseline_server.port, "baseline", [""] * args.consumers, [], args.seconds)
+        results["baseline"] = drive(baseline_server.port, "baseline", [""] * args.consumers, [], args.seconds)
+        results["baseline-crowd"] = drive(baseline_server.port, "baseline-crowd", [""] * args.crowd, [], args.seconds)
         baseline_server.stop()
     finally:
         for server in servers:
@@ -227,22 +303,34 @@ def main() -> None:
         if args.jobs == "rq":
             _forget_queue(queue)
 
-    report(checkout, baseline, args)
+    report(results, args)
 
 
-def report(checkout: Result, baseline: Result, args) -> None:
-    print(f"\n{args.consumers} consumers, {args.seconds:.0f} s each, gunicorn 2 sync workers, PostgreSQL, "
-          f"jobs={args.jobs}, {os.cpu_count()} CPUs shared with the load generator\n")
-    print("| scenario | per second | p50 ms | p99 ms | errors |")
-    print("|---|---:|---:|---:|---:|")
-    print(f"| checkout + offline payment (orders) | {checkout.rate:.0f} | {checkout.percentile(0.5):.1f} | "
-          f"{checkout.percentile(0.99):.1f} | {checkout.errors} |")
-    print(f"| baseline one-INSERT endpoint (requests) | {baseline.rate:.0f} | {baseline.percentile(0.5):.1f} | "
-          f"{baseline.percentile(0.99):.1f} | {baseline.errors} |")
-    print(f"\nratio: {checkout.rate / baseline.rate:.0%} (orders/s over baseline requests/s; "
-          f"an order is 2 requests, {2 * checkout.rate:.0f} requests/s)")
-    if checkout.latencies_ms:
-        print(f"checkout mean {statistics.fmean(checkout.latencies_ms):.1f} ms per order")
+def report(results: dict[str, Result], args) -> None:
+    """The README's table rows, then the ratios: orders/s and requests/s (2 per order) over the baseline's."""
+    n, crowd = args.consumers, args.crowd
+    rows = [
+        ("checkout", f"checkout + offline payment (orders; 2 requests each), {n} consumers", "baseline"),
+        ("loaded", f"the same with a coupon, 100 points and a distributor-bound buyer "
+                   f"(commissions recorded), {n} consumers", "baseline"),
+        ("crowd", f"checkout + offline payment, {crowd} consumers", "baseline-crowd"),
+        ("baseline", f"baseline: one-INSERT Flask endpoint (requests), {n} consumers", None),
+        ("baseline-crowd", f"baseline: one-INSERT Flask endpoint (requests), {crowd} consumers", None),
+    ]
+    print(f"\n{args.seconds:.0f} s per scenario, gunicorn 2 sync workers, PostgreSQL, jobs={args.jobs}, "
+          f"{os.cpu_count()} CPUs shared with the load generator\n")
+    print("| scenario | per second | p50 ms | p99 ms | errors | orders/s over baseline req/s "
+          "| req/s over baseline req/s |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for key, label, against in rows:
+        result = results[key]
+        ratios = "| | |" if against is None else (
+            f"| {result.rate / results[against].rate:.0%} | {2 * result.rate / results[against].rate:.0%} |")
+        print(f"| {label} | {result.rate:.0f} | {result.percentile(0.5):.1f} | {result.percentile(0.99):.1f} | "
+              f"{result.errors} {ratios}")
+    for key in ("checkout", "loaded", "crowd"):
+        if results[key].latencies_ms:
+            print(f"{key}: mean {statistics.fmean(results[key].latencies_ms):.1f} ms per order")
 
 
 def _forget_queue(queue: str) -> None:

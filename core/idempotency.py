@@ -31,7 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.exceptions import HTTPException
 
 from core import clock, faults
-from core.db import Base, enclosing_unit_of_work, insert_ignoring_conflicts, unit_of_work
+from core.db import Base, enclosing_unit_of_work, insert_ignoring_conflicts, statement_by_statement
 from core.errors import DomainError, InvalidRequest, http_error_body
 from core.tenancy import TenantScoped, current_tenant_id
 
@@ -73,7 +73,9 @@ def _fingerprint() -> str:
 def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
     """Claim the key; None if we own it now, else the existing record (completed or running)."""
     now = clock.now()
-    with unit_of_work() as session:
+    # Statement by statement: each one below is safe alone (the INSERT is the claim; the take-over is
+    # guarded on the lock it saw), and a fresh claim then costs one round trip, not BEGIN, INSERT, COMMIT.
+    with statement_by_statement() as session:
         inserted = insert_ignoring_conflicts(
             session,
             IdempotencyRecord.__table__,
@@ -87,6 +89,7 @@ def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
             },
             index_elements=["tenant_id", "scope", "key"],
         )
+        g.idempotency_fresh = bool(inserted)
         if inserted:
             return None
         record = session.scalars(
@@ -115,7 +118,7 @@ def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
 def _store(scope: str, key: str, response: Response, *, conceal: tuple[str, ...] = (), session=None) -> None:
     """Keep the response for replays (in `session`'s transaction, or one of its own)."""
     if session is None:
-        with unit_of_work() as own:
+        with statement_by_statement() as own:  # one UPDATE: atomic by itself
             _store(scope, key, response, conceal=conceal, session=own)
         return
     session.execute(
@@ -138,7 +141,7 @@ def _kept_body(response: Response, conceal: tuple[str, ...]) -> str:
 
 
 def _release(scope: str, key: str) -> None:
-    with unit_of_work() as session:
+    with statement_by_statement() as session:  # one DELETE: atomic by itself
         session.execute(
             delete(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
         )
@@ -218,6 +221,12 @@ def request_key() -> str | None:
         return None
     scope, key = claim
     return hashlib.sha256(f"{scope}\n{key}".encode()).hexdigest()
+
+
+def first_use() -> bool:
+    """Whether this request claimed its Idempotency-Key afresh: no earlier request with it is on record (a
+    use case may skip looking for what an earlier attempt made; its unique `request_key()` still guards)."""
+    return g.get("idempotency_claim") is not None and bool(g.get("idempotency_fresh"))
 
 
 def _run_and_store_together(view, args, kwargs, *, scope: str, key: str, conceal: tuple[str, ...]) -> Response:

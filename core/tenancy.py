@@ -23,12 +23,19 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from sqlalchemy import Column, Delete, ForeignKey, Select, Update, event
+from sqlalchemy import Column, Delete, ForeignKey, Insert, Select, Update, event
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, with_loader_criteria
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.annotation import Annotated
 from sqlalchemy.sql.base import _from_objects
-from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList, ColumnClause, TextClause
+from sqlalchemy.sql.elements import (
+    BinaryExpression,
+    BindParameter,
+    BooleanClauseList,
+    ColumnClause,
+    Label,
+    TextClause,
+)
 from sqlalchemy.sql.selectable import Alias, FromClause, Join
 from sqlalchemy.sql.visitors import iterate
 
@@ -95,12 +102,15 @@ _tenant_tables_cache: tuple[int, frozenset, re.Pattern | None] = (-1, frozenset(
 def _tenant_tables() -> tuple[frozenset, re.Pattern | None]:
     """The tenant-owned tables, and a pattern that finds their names in SQL text."""
     global _tenant_tables_cache
-    mappers = Base.registry.mappers
-    if _tenant_tables_cache[0] != len(mappers):  # models are imported as the app is built
-        tables = frozenset(m.local_table for m in mappers if issubclass(m.class_, TenantScoped))
+    # Called for every FROM item of every statement: `registry.mappers` builds a new frozenset each time,
+    # so the cheap count of its class managers says whether models were added since (they are imported
+    # as the app is built).
+    count = len(Base.registry._managers)
+    if _tenant_tables_cache[0] != count:
+        tables = frozenset(m.local_table for m in Base.registry.mappers if issubclass(m.class_, TenantScoped))
         names = "|".join(sorted(re.escape(table.name) for table in tables))
         pattern = re.compile(rf"\b({names})\b", re.IGNORECASE) if names else None
-        _tenant_tables_cache = (len(mappers), tables, pattern)
+        _tenant_tables_cache = (count, tables, pattern)
     return _tenant_tables_cache[1], _tenant_tables_cache[2]
 
 
@@ -165,6 +175,15 @@ def _refuse_unpinned_core(statement, tenant_id: str, reach: _Reach) -> None:
             froms = node.get_final_froms()
         elif isinstance(node, (Update, Delete)):
             froms = [node.table, *(item for clause in node._where_criteria for item in _from_objects(clause))]
+        elif isinstance(node, Insert) and node is not statement:
+            # An INSERT inside another statement (a data-modifying CTE: core.db.insert_together) names the
+            # current tenant in its own VALUES, as a top-level one must (its SELECT, if any, is checked here).
+            if _tenant_table(node.table) is not None:
+                named = _inserted_tenant_ids(node)
+                if not named or any(value is not _CURRENT and value != tenant_id for value in named):
+                    raise TenantScopeViolation(
+                        f"an INSERT inside a statement must name the current tenant: {_sql(statement)}")
+            continue
         else:
             continue
         if node._propagate_attrs:  # ORM-enabled: loader criteria cover its entities (and its eager joins)
@@ -251,6 +270,8 @@ def _inserted_tenant_ids(statement) -> list:
     names = getattr(statement, "_select_names", None)
     if names and "tenant_id" in names:
         column = statement.select.selected_columns[names.index("tenant_id")]
+        if isinstance(column, Label):  # `SELECT :tenant AS tenant_id`: the value under its name
+            column = column.element
         # A tenant table's own tenant_id: its SELECT is checked like any other, so it is the current tenant.
         named.append(_CURRENT if _is_tenant_id_of_table(column) else _value_of(column))
     return [value for value in named if value is not _MISSING]
@@ -307,20 +328,55 @@ def _sql(statement) -> str:
         return f"{type(statement).__name__} on {getattr(statement, 'table', '?')}"
 
 
+# What the hook learns from a statement is kept per shape, so a statement the process has run before is not
+# walked again. The shape is SQLAlchemy's cache key (the statement without its bound values) together with
+# which of its bound values are the current tenant: what a statement reaches depends on the first alone, and
+# whether its Core tables are pinned on both, so a verdict holds for every tenant alike. Only statements
+# that passed are kept (a refusal is worked out anew); the INSERT and bound-parameter checks, which read
+# values, run every time.
+_REMEMBERED = 4096
+_passed: dict = {}
+
+
+def _shape(state, tenant_id: str | None):
+    if state.is_relationship_load or state.is_column_load:
+        return None  # built by the ORM from mappers: `_reach` does not walk these
+    key = state.statement._generate_cache_key()
+    if key is None:
+        return None
+    return key.key, tuple(i for i, bind in enumerate(key.bindparams) if bind.effective_value == tenant_id)
+
+
+def _remember(shape, reach: _Reach) -> None:
+    if shape is None:
+        return
+    if len(_passed) >= _REMEMBERED:
+        _passed.clear()
+    # Only what the hook asks of a remembered statement: the tables themselves belong to the first one.
+    _passed[shape] = _Reach(entities=reach.entities, core={True} if reach.core else set(), text=reach.text)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _scope_statement_to_tenant(state) -> None:
     if _all_tenants.get():
         return
-    reach = _reach(state)
+    tenant_id = _current_tenant.get()
+    shape = _shape(state, tenant_id)
+    reach = _passed.get(shape) if shape is not None else None
+    known = reach is not None
+    if not known:
+        reach = _reach(state)
     inserting = _inserts_into_tenant_table(state)  # checked for the tenant it names; its SELECT as any SELECT
     if not (reach or inserting):
+        _remember(shape, reach)
         return
-    tenant_id = _current_tenant.get()
     if tenant_id is None:
         raise TenantScopeMissing(f"tenant-owned table touched with no tenant set: {_sql(state.statement)}")
     _refuse_other_tenants(state, tenant_id, reach)
-    if reach.core:
+    if reach.core and not known:
         _refuse_unpinned_core(state.statement, tenant_id, reach)
+    if not known:
+        _remember(shape, reach)
     if reach.entities and not inserting:
         state.statement = state.statement.options(
             with_loader_criteria(TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)

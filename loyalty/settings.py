@@ -6,7 +6,7 @@ import marshmallow as ma
 from sqlalchemy.orm import Session
 
 from core.tenancy import require_tenant_id
-from tenants.platform.models import Tenant
+from tenants.platform.cache import tenant_cache
 from tenants.settings.registry import register_section
 from tenants.settings.service import section
 
@@ -53,6 +53,6 @@ def loyalty_rules(session: Session) -> dict:
     tenant_id = require_tenant_id()
     cache = session.info.setdefault("loyalty_rules", {})
     if tenant_id not in cache:
-        tenant = session.get(Tenant, tenant_id)
+        tenant = tenant_cache.get(tenant_id, session=session)
         cache[tenant_id] = {**section(session, "loyalty"), "timezone": tenant.timezone, "currency": tenant.currency}
     return cache[tenant_id]

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
@@ -24,6 +22,7 @@ from core.db import unit_of_work
 from core.errors import DomainError, Forbidden, Unauthenticated
 from core.tenancy import all_tenants, reset_request_tenant, set_request_tenant
 from tenants.keys.models import ApiKey
+from tenants.platform.cache import tenant_cache
 from tenants.platform.models import Tenant
 
 ROLES = ("admin", "finance", "staff")
@@ -64,56 +63,6 @@ def issue_session_token(*, tenant_id: str, customer_id: str) -> tuple[str, objec
     return token, clock.now() + SESSION_TTL
 
 
-class _TenantStatusCache:
-    """Tenant status (and publishable key -> tenant) for a few seconds, in this process.
-
-    Consumer and publishable-key requests are the hot path and would otherwise spend a database
-    round trip per request only to learn that the tenant is still active. Suspending or resuming
-    clears this process's entry at once; other processes see it within TTL_SECONDS. Secret keys are
-    always checked against the database, so a revoked key stops working at once everywhere.
-    """
-
-    TTL_SECONDS = 5.0
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._by_tenant: dict[str, tuple[float, str]] = {}  # tenant id -> (expires, status)
-        self._by_publishable: dict[str, tuple[float, str, str]] = {}  # pk -> (expires, tenant id, status)
-
-    def tenant_status(self, tenant_id: str) -> str | None:
-        cached = self._by_tenant.get(tenant_id)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
-        with unit_of_work() as session:
-            tenant = session.get(Tenant, tenant_id)
-            status = tenant.status if tenant else None
-        if status is not None:
-            with self._lock:
-                self._by_tenant[tenant_id] = (time.monotonic() + self.TTL_SECONDS, status)
-        return status
-
-    def publishable(self, key: str) -> tuple[str, str] | None:
-        cached = self._by_publishable.get(key)
-        if cached and cached[0] > time.monotonic():
-            return cached[1], cached[2]
-        with unit_of_work() as session:
-            tenant = session.scalars(select(Tenant).where(Tenant.publishable_key == key)).one_or_none()
-            found = (tenant.id, tenant.status) if tenant else None
-        if found is not None:
-            with self._lock:
-                self._by_publishable[key] = (time.monotonic() + self.TTL_SECONDS, *found)
-        return found
-
-    def forget(self, tenant_id: str) -> None:
-        with self._lock:
-            self._by_tenant.pop(tenant_id, None)
-            for key in [k for k, v in self._by_publishable.items() if v[1] == tenant_id]:
-                del self._by_publishable[key]
-
-
-tenant_status_cache = _TenantStatusCache()
-
-
 def _principal_for(credential: str) -> Principal:
     platform_token = current_app.config.get("FISSION_PLATFORM_TOKEN")
     if platform_token and hmac.compare_digest(credential.encode(), platform_token.encode()):
@@ -121,12 +70,14 @@ def _principal_for(credential: str) -> Principal:
     if credential.startswith("sk_"):
         return _secret_key_principal(credential)
     if credential.startswith("pk_"):
-        found = tenant_status_cache.publishable(credential)
-        if found is None:
+        # Consumer and publishable-key requests are the hot path: the tenant's status comes from this
+        # process's cache (tenants/platform/cache.py). Secret keys are always checked against the database,
+        # so a revoked key stops working at once everywhere.
+        facts = tenant_cache.by_publishable_key(credential)
+        if facts is None:
             raise Unauthenticated("Unknown publishable key")
-        tenant_id, status = found
-        _refuse_unless_active(status)
-        return Principal("publishable", tenant_id=tenant_id)
+        _refuse_unless_active(facts.status)
+        return Principal("publishable", tenant_id=facts.id)
     if credential.startswith(SESSION_TOKEN_PREFIX):
         return _session_principal(credential[len(SESSION_TOKEN_PREFIX):])
     raise Unauthenticated("Unrecognised credential")
@@ -167,10 +118,10 @@ def _session_principal(token: str) -> Principal:
         raise Unauthenticated("Session expired") from error
     except BadSignature as error:
         raise Unauthenticated("Invalid session token") from error
-    status = tenant_status_cache.tenant_status(data["t"])
-    if status is None:
+    facts = tenant_cache.get(data["t"])
+    if facts is None:
         raise Unauthenticated("Invalid session token")
-    _refuse_unless_active(status)
+    _refuse_unless_active(facts.status)
     return Principal("customer", tenant_id=data["t"], customer_id=data["c"])
 
 

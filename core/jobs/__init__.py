@@ -17,7 +17,7 @@ One file per part: `models` (the tables), `registry` (`@job`, `@periodic`), `mod
 
 from core.jobs.models import OutboxJob, SchedulerTick
 from core.jobs.modes import JobRuntime, runtime
-from core.jobs.outbox import enqueue, rearm_skipped, set_inline_wakeup
+from core.jobs.outbox import enqueue, intent, rearm_skipped, set_inline_wakeup
 from core.jobs.registry import MAX_ATTEMPTS, JobSpec, PeriodicSpec, job, periodic, periodic_specs, registered_jobs
 from core.jobs.relay import relay_due, rq_job_id
 from core.jobs.runner import BACKOFF_SECONDS, execute, run_due
@@ -25,7 +25,7 @@ from core.jobs.scheduler import schedule_periodic
 
 __all__ = [
     "BACKOFF_SECONDS", "MAX_ATTEMPTS", "JobRuntime", "JobSpec", "OutboxJob", "PeriodicSpec", "SchedulerTick",
-    "enqueue", "execute", "job", "periodic", "periodic_specs", "rearm_skipped", "registered_jobs", "relay_due",
-    "rq_job_id",
+    "enqueue", "execute", "intent", "job", "periodic", "periodic_specs", "rearm_skipped", "registered_jobs",
+    "relay_due", "rq_job_id",
     "run_due", "runtime", "schedule_periodic", "set_inline_wakeup",
 ]

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core import clock
@@ -34,27 +35,38 @@ def enqueue(
     """Write a job intent in the caller's transaction; it is handed on only after commit.
 
     `key` makes the intent unique: enqueuing the same key again is a no-op (returns the key).
+    Only an intent due now is handed on after commit; a later one waits for the relay loop.
     """
+    job_id, row = _intent_row(name, key=key, run_at=run_at, tenant_id=tenant_id, kwargs=kwargs)
+    insert_ignoring_conflicts(session, OutboxJob.__table__, row, index_elements=["id"])
+    _hand_on_if_due(session, row)
+    return job_id
+
+
+def intent(session: Session, name: str, *, key: str | None = None, run_at: datetime | None = None,
+           tenant_id: str | None = None, **kwargs):
+    """`enqueue` as an INSERT for the caller to run with its own writes, in one round trip
+    (core.db.write_new); it must run in this session's transaction. Same key, same no-op."""
+    _job_id, row = _intent_row(name, key=key, run_at=run_at, tenant_id=tenant_id, kwargs=kwargs)
+    _hand_on_if_due(session, row)
+    builder = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return builder(OutboxJob.__table__).values(row).on_conflict_do_nothing(index_elements=["id"])
+
+
+def _intent_row(name: str, *, key: str | None, run_at: datetime | None, tenant_id: str | None,
+                kwargs: dict) -> tuple[str, dict]:
     if registry.spec(name) is None:
         raise KeyError(f"unknown job {name!r}")
-    job_id = key or new_id("job")
-    now = clock.now()
-    insert_ignoring_conflicts(
-        session,
-        OutboxJob.__table__,
-        {
-            "id": job_id,
-            "tenant_id": tenant_id or current_tenant_id(),
-            "name": name,
-            "kwargs": kwargs,
-            "run_at": run_at or now,
-            "created_at": now,
-            "attempts": 0,
-        },
-        index_elements=["id"],
-    )
-    _hand_on_after_commit(session, [job_id])
-    return job_id
+    job_id, now = key or new_id("job"), clock.now()
+    return job_id, {"id": job_id, "tenant_id": tenant_id or current_tenant_id(), "name": name, "kwargs": kwargs,
+                    "run_at": run_at or now, "created_at": now, "attempts": 0}
+
+
+def _hand_on_if_due(session: Session, row: dict) -> None:
+    # A job due later is no business of the hand-off: the relay loop (or the in-process runner's poll) finds
+    # it when it falls due. Handing it on would cost every checkout a transaction that finds nothing to do.
+    if row["run_at"] <= row["created_at"]:
+        _hand_on_after_commit(session, [row["id"]])
 
 
 def rearm_skipped(session: Session, *, tenant_id: str) -> int:

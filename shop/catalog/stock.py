@@ -3,12 +3,15 @@ and changed by the merchant relatively (`adjust`) or conditionally (`set_level` 
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from dataclasses import dataclass
+
+from sqlalchemy import Integer, String, column, select, update, values
 from sqlalchemy.orm import Session
 
 from core import clock
 from core.errors import DomainError, InvalidRequest
-from shop.catalog.models import Sku
+from core.tenancy import require_tenant_id
+from shop.catalog.models import Product, Sku
 
 
 class OutOfStock(DomainError):
@@ -33,6 +36,65 @@ def reserve(session: Session, *, quantities: dict[str, int]) -> None:
         ).rowcount
         if not taken:
             raise OutOfStock(f"Not enough stock of {sku_id}")
+
+
+@dataclass(frozen=True)
+class ReservedSku:
+    """A SKU whose stock an order took, with what the order needs of it (price, names)."""
+
+    id: str
+    product_id: str
+    name: str | None
+    price: int
+    stock: int  # what is left
+    title: str  # the product's
+
+
+def reserve_for_sale(session: Session, *, quantities: dict[str, int]) -> dict[str, ReservedSku]:
+    """Take stock for an order in one statement, and price it: the SKUs taken, with their prices and names.
+
+    A SKU that is unknown, not for sale (its product archived) or short is missing from the answer; the
+    caller then refuses the order, and its rollback returns what this took.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return _reserve_one_by_one(session, quantities=quantities)
+    tenant_id = require_tenant_id()
+    ids = sorted(quantities)
+    skus, products = Sku.__table__, Product.__table__
+    # Rows are locked in id order before any is changed (the ordered FOR UPDATE), so two checkouts never
+    # deadlock, whatever plan the UPDATE gets. Many checkouts race for the last units: the guard
+    # `stock >= quantity`, not an earlier read, decides who gets them.
+    locked = (select(skus.c.tenant_id, skus.c.id).where(skus.c.tenant_id == tenant_id, skus.c.id.in_(ids))
+              .order_by(skus.c.id).with_for_update().subquery("locked"))
+    wanted = values(column("sku_id", String), column("quantity", Integer), name="wanted").data(
+        [(sku_id, quantities[sku_id]) for sku_id in ids])
+    taken = session.execute(
+        update(skus)
+        .where(skus.c.tenant_id == tenant_id, skus.c.tenant_id == locked.c.tenant_id, skus.c.id == locked.c.id,
+               skus.c.id == wanted.c.sku_id, skus.c.stock >= wanted.c.quantity,
+               products.c.tenant_id == skus.c.tenant_id, products.c.id == skus.c.product_id,
+               products.c.status == "active")
+        .values(stock=skus.c.stock - wanted.c.quantity, updated_at=clock.now())
+        .returning(skus.c.id, skus.c.product_id, skus.c.name, skus.c.price, skus.c.stock, products.c.title)
+    ).all()
+    return {row.id: ReservedSku(*row) for row in taken}
+
+
+def _reserve_one_by_one(session: Session, *, quantities: dict[str, int]) -> dict[str, ReservedSku]:
+    """The embedded default's way (SQLite has no VALUES list to join in an UPDATE): read, then a guarded
+    update per SKU in id order."""
+    rows = session.execute(select(Sku, Product.title).join(Sku.product)
+                           .where(Sku.id.in_(quantities), Product.status == "active")).all()
+    reserved = {}
+    for sku, title in sorted(rows, key=lambda row: row[0].id):
+        left = session.execute(
+            update(Sku).where(Sku.id == sku.id, Sku.stock >= quantities[sku.id])
+            .values(stock=Sku.stock - quantities[sku.id], updated_at=clock.now())
+            .returning(Sku.stock).execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        if left is not None:
+            reserved[sku.id] = ReservedSku(sku.id, sku.product_id, sku.name, sku.price, left, title)
+    return reserved
 
 
 def release(session: Session, *, quantities: dict[str, int]) -> None:

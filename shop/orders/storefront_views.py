@@ -2,7 +2,7 @@ from flask.views import MethodView
 
 from core.api import Blueprint, PageArgsSchema, page_schema
 from core.db import unit_of_work
-from core.idempotency import idempotent, request_key
+from core.idempotency import first_use, idempotent, request_key
 from shop.orders.schemas import OrderCreateSchema, OrderSchema, QuoteSchema
 from shop.orders.service import checkout, lifecycle, queries
 from shop.payments import service as payments
@@ -52,7 +52,8 @@ class Orders(MethodView):
         group price, its seat taken with the order; it ships once the group has succeeded.
         """
         # Checkout owns its transactions: the provider is called between two commits.
-        return checkout.place_order(customer_id=current_customer_id(), request_key=request_key(), **data)
+        return checkout.place_order(customer_id=current_customer_id(), request_key=request_key(),
+                                    first_use=first_use(), **data)
 
     @consumer
     @blp.arguments(PageArgsSchema, location="query")

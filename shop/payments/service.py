@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core import clock
-from core.errors import Forbidden, InvalidState
+from core.errors import Forbidden, InvalidState, NotFound
 from shop.orders.models import Order
 from shop.orders.service import lifecycle, refunds
-from shop.orders.service.queries import get_order
 from shop.payments import gateway
 from shop.payments.models import Payment
 from tenants.settings import service as settings
@@ -106,14 +106,61 @@ def pay_offline(session: Session, *, order_id: str, customer_id: str | None = No
     """
     if customer_id is not None and not settings.section(session, "payments")["offline_self_confirm"]:
         raise Forbidden("Offline payments are confirmed by the shop's staff")
-    order = get_order(session, order_id=order_id, customer_id=customer_id)
+    order = _order_with_lines(session, order_id=order_id, customer_id=customer_id)
     if order.payment.provider != "offline":
         raise InvalidState("This order is paid through Stripe, not offline")
-    paid = lifecycle.mark_paid(session, order_id=order.id)
-    if paid is None:
+    if not _settle_offline(session, order=order):
         raise InvalidState(f"Only an order awaiting payment can be paid; this order is {order.status}")
-    _mark_succeeded(session, payment_id=order.payment.id)
-    return paid
+    lifecycle.publish_paid(session, order)
+    return order
+
+
+def _order_with_lines(session: Session, *, order_id: str, customer_id: str | None) -> Order:
+    # Its lines (for OrderPaid and the response) and payment in the same statement, not a second SELECT.
+    query = select(Order).where(Order.id == order_id).options(joinedload(Order.lines))
+    if customer_id is not None:
+        query = query.where(Order.customer_id == customer_id)
+    order = session.scalars(query).unique().one_or_none()
+    if order is None:
+        raise NotFound("No such order")
+    return order
+
+
+def _settle_offline(session: Session, *, order: Order) -> bool:
+    """pending_payment -> paid and its payment pending -> succeeded, in one statement; False if the order's
+    guard refused (it no longer awaits payment). The objects in hand are brought up to date."""
+    tenant_id, now = order.tenant_id, clock.now()
+    orders, payments = Order.__table__, Payment.__table__
+    # A staff confirmation, a customer's and the unpaid-timeout job may race: the guards on the prior
+    # states decide, as `mark_paid` and `_mark_succeeded` would one after the other.
+    pay_order = (update(orders)
+                 .where(orders.c.tenant_id == tenant_id, orders.c.id == order.id,
+                        orders.c.status == "pending_payment")
+                 .values(status="paid", paid_at=now))
+    settle = (update(payments)
+              .where(payments.c.tenant_id == tenant_id, payments.c.order_id == order.id,
+                     payments.c.status == "pending")
+              .values(status="succeeded", succeeded_at=now))
+    if session.get_bind().dialect.name == "postgresql":
+        paid = pay_order.returning(orders.c.tenant_id, orders.c.id).cte("paid")
+        settled = settle.where(payments.c.tenant_id == paid.c.tenant_id, payments.c.order_id == paid.c.id) \
+            .returning(payments.c.id).cte("settled")
+        moved, succeeded = session.execute(select(
+            select(func.count()).select_from(paid).scalar_subquery(),
+            select(func.count()).select_from(settled).scalar_subquery(),
+        )).one()
+    else:  # the embedded default (SQLite has no UPDATE in WITH): the same guards, one after the other
+        moved = session.execute(pay_order).rowcount
+        succeeded = session.execute(settle).rowcount if moved else 0
+    if not moved:
+        session.refresh(order)  # the status it has now, for the refusal
+        return False
+    set_committed_value(order, "status", "paid")
+    set_committed_value(order, "paid_at", now)
+    if succeeded:
+        set_committed_value(order.payment, "status", "succeeded")
+        set_committed_value(order.payment, "succeeded_at", now)
+    return True
 
 
 def pending_stripe_intent_ids(session: Session, *, limit: int) -> list[str]:

@@ -7,11 +7,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import clock, jobs
-from core.db import after_commit
 from core.errors import DomainError, NotFound
 from core.ids import new_id, random_token
 from core.tenancy import tenant_scope
-from tenants.auth import tenant_status_cache
 from tenants.keys import service as keys
 from tenants.platform.models import Tenant
 
@@ -57,7 +55,6 @@ def suspend(session: Session, *, tenant_id: str) -> Tenant:
     if tenant.status != "suspended":
         tenant.status = "suspended"
         tenant.suspended_at = clock.now()
-        after_commit(session, lambda: tenant_status_cache.forget(tenant_id))
     return tenant
 
 
@@ -68,7 +65,6 @@ def resume(session: Session, *, tenant_id: str) -> Tenant:
         tenant.status = "active"
         tenant.suspended_at = None
         jobs.rearm_skipped(session, tenant_id=tenant.id)
-        after_commit(session, lambda: tenant_status_cache.forget(tenant_id))
     return tenant
 
 

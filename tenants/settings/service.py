@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session
 from core import crypto
 from core.errors import InvalidRequest
 from core.tenancy import require_tenant_id
+from tenants.platform.cache import tenant_cache
 from tenants.platform.models import Tenant
 from tenants.settings.registry import sections
 
 
 def _tenant(session: Session) -> Tenant:
-    # The session's identity map holds objects weakly, so a checkout that reads three sections would
-    # load the tenant row three times; keep it for the life of this session's transaction instead.
+    # The row itself, for reading all settings and changing them (`section` reads the process's copy).
+    # The session's identity map holds objects weakly: keep it for the life of this session's transaction.
     tenant_id = require_tenant_id()
     cached = session.info.get("settings_tenant")
     if cached is None or cached.id != tenant_id:
@@ -54,11 +55,20 @@ def _sealed(name: str, values: dict) -> dict:
 
 def section(session: Session, name: str) -> dict:
     """One section of the current tenant's settings with defaults filled in, secrets included (decrypted)."""
-    cache = session.info.setdefault("settings_sections", {})
-    key = (require_tenant_id(), name)
-    if key not in cache:
-        cache[key] = sections()[name].schema().load(_opened(name, (_tenant(session).settings or {}).get(name)))
-    return copy.deepcopy(cache[key])
+    tenant_id = require_tenant_id()
+    row = session.info.get("settings_tenant")
+    if row is not None and row.id == tenant_id:
+        # This transaction read the row to change it: read through it, as changed so far.
+        cache = session.info.setdefault("settings_sections", {})
+        if (tenant_id, name) not in cache:
+            cache[(tenant_id, name)] = sections()[name].schema().load(_opened(name, (row.settings or {}).get(name)))
+        return copy.deepcopy(cache[(tenant_id, name)])
+    # Otherwise from this process's copy of the row, parsed once per copy (tenants/platform/cache.py).
+    facts = tenant_cache.get(tenant_id, session=session)
+    parsed = facts.sections.get(name)
+    if parsed is None:
+        parsed = facts.sections[name] = sections()[name].schema().load(_opened(name, facts.settings.get(name)))
+    return copy.deepcopy(parsed)
 
 
 def get_all(session: Session) -> dict:

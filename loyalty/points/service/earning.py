@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from core import clock
+from core.db import adopt, row_of
 from core.ids import new_id
 from core.money import minor_per_major
-from loyalty.points.models import PointsEntry, PointsHold
+from core.tenancy import require_tenant_id
+from loyalty.points.models import PointsEntry, PointsHold, PointsLot
 from loyalty.points.rules import points_earned, points_to_return, reversal_due
 from loyalty.points.service.accounts import CustomerPoints, recorded_sources
 from loyalty.settings import loyalty_rules
@@ -46,6 +49,8 @@ def credit_all(session: Session, credits: list[Credit]) -> list[PointsEntry | No
     """Credit many at once, each as `credit` would: the accounts are locked together in customer order,
     one query finds what was credited before, and the new rows are inserted together."""
     customers = CustomerPoints.open_many(session, customer_ids=[c.customer_id for c in credits])
+    if len({c.source for c in credits}) == len(credits) and not any(c.wallet.debt for c in customers.values()):
+        return _credit_afresh(session, customers, credits)
     done = recorded_sources(session, [c.source for c in credits])
     now, entries = clock.now(), []
     for terms in credits:
@@ -59,6 +64,72 @@ def credit_all(session: Session, credits: list[Credit]) -> list[PointsEntry | No
                                        **customer.new_lot_terms(now=now, pending_days=terms.pending_days))
         entries.append(customer.record(entry, now=now, order_id=terms.order_id, reason=terms.reason))
     return entries
+
+
+def _credit_afresh(session: Session, customers: dict[str, CustomerPoints], credits: list[Credit]) -> list:
+    """`credit_all` when no account in the batch owes points: then each credit is a lot of its full amount,
+    whatever else is credited, so the unique source decides in the INSERT itself which credits are new
+    (`ON CONFLICT DO NOTHING RETURNING`) instead of a read first, and only their lots are written. (The
+    accounts opened here end with this call: no later operation draws on these lots through them.)"""
+    tenant_id, now = require_tenant_id(), clock.now()
+    terms_by_pending: dict[int, dict] = {}  # one expiry computation per pending period, not per credit
+    sqlite_lots = session.get_bind().dialect.name != "postgresql"  # PostgreSQL makes them of the entries
+    entries, lots = [], {}
+    for terms in credits:
+        lot_terms = terms_by_pending.get(terms.pending_days)
+        if lot_terms is None:
+            lot_terms = terms_by_pending[terms.pending_days] = customers[terms.customer_id].new_lot_terms(
+                now=now, pending_days=terms.pending_days)
+        entry = PointsEntry(tenant_id=tenant_id, id=new_id("pte"), customer_id=terms.customer_id, kind=terms.kind,
+                            points=terms.points, source=terms.source, order_id=terms.order_id,
+                            lot_id=new_id("plt"), reason=terms.reason, draws=None, created_at=now, **lot_terms)
+        if sqlite_lots:
+            lots[entry.source] = {"tenant_id": tenant_id, "id": entry.lot_id,
+                                  "customer_id": terms.customer_id,
+                                  "entry_id": entry.id, "points": terms.points, "remaining": terms.points,
+                                  "expired": 0, "created_at": now, **lot_terms}
+        entries.append(entry)
+    if not sqlite_lots:
+        new = _insert_unnested(session, tenant_id=tenant_id, now=now, entries=entries)
+    else:
+        table = PointsEntry.__table__
+        new = set(session.scalars(sqlite.insert(table).on_conflict_do_nothing(index_elements=["tenant_id", "source"])
+                                  .returning(table.c.source), [row_of(entry) for entry in entries]))
+        if new:
+            session.execute(PointsLot.__table__.insert(), [lots[entry.source] for entry in entries
+                                                           if entry.source in new])
+    written = [entry for entry in entries if entry.source in new]
+    for entry in written:
+        row_of(entry)  # every attribute set, so reading one later never goes back to the database
+    adopt(session, written)
+    return [entry if entry.source in new else None for entry in entries]
+
+
+# PostgreSQL: the entries and, for those new, their lots in one statement whose text never changes (arrays,
+# unnested), so it is prepared and cached once; the lot of an entry is made of the entry's own columns.
+_CREDIT_UNNESTED = text(
+    "WITH new AS (INSERT INTO points_entries (tenant_id, id, customer_id, kind, points, source, order_id, lot_id, "
+    "reason, available_at, expires_at, created_at) "
+    "SELECT :tenant_id, unnest(CAST(:ids AS text[])), unnest(CAST(:customer_ids AS text[])), "
+    "unnest(CAST(:kinds AS text[])), unnest(CAST(:points AS bigint[])), unnest(CAST(:sources AS text[])), "
+    "unnest(CAST(:order_ids AS text[])), unnest(CAST(:lot_ids AS text[])), unnest(CAST(:reasons AS text[])), "
+    "unnest(CAST(:available_at AS timestamptz[])), unnest(CAST(:expires_at AS timestamptz[])), :created_at "
+    "ON CONFLICT (tenant_id, source) DO NOTHING "
+    "RETURNING tenant_id, id, customer_id, points, lot_id, available_at, expires_at, created_at, source) "
+    "INSERT INTO points_lots (tenant_id, id, customer_id, entry_id, points, remaining, expired, available_at, "
+    "expires_at, created_at) "
+    "SELECT tenant_id, lot_id, customer_id, id, points, points, 0, available_at, expires_at, created_at FROM new "
+    "RETURNING (SELECT new.source FROM new WHERE new.lot_id = points_lots.id)")
+
+
+def _insert_unnested(session: Session, *, tenant_id: str, now, entries: list[PointsEntry]) -> set[str]:
+    return set(session.scalars(_CREDIT_UNNESTED, {
+        "tenant_id": tenant_id, "created_at": now,
+        "ids": [e.id for e in entries], "customer_ids": [e.customer_id for e in entries],
+        "kinds": [e.kind for e in entries], "points": [e.points for e in entries],
+        "sources": [e.source for e in entries], "order_ids": [e.order_id for e in entries],
+        "lot_ids": [e.lot_id for e in entries], "reasons": [e.reason for e in entries],
+        "available_at": [e.available_at for e in entries], "expires_at": [e.expires_at for e in entries]}))
 
 
 def earn_for_order(session: Session, *, customer_id: str, order_id: str, paid: int,

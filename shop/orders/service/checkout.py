@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import clock, events, faults, jobs
-from core.db import unit_of_work
+from core.db import unit_of_work, write_new
 from core.errors import InvalidRequest
 from core.ids import new_id
 from core.tenancy import require_tenant_id
@@ -24,7 +24,7 @@ from shop.orders.service.queries import get_order
 from shop.payments import config, gateway
 from shop.payments import service as payments
 from shop.payments.models import Payment
-from tenants.platform.models import Tenant
+from tenants.platform.cache import TenantFacts, tenant_cache
 from tenants.settings import service as settings
 
 
@@ -44,7 +44,7 @@ def preview(session: Session, *, customer_id: str, lines: list[dict], coupon_id:
 
 def place_order(*, customer_id: str, lines: list[dict], coupon_id: str | None = None, points: int = 0,
                 request_key: str | None = None, voucher_code: str | None = None,
-                group_buy: dict | None = None) -> Order:
+                group_buy: dict | None = None, first_use: bool = False) -> Order:
     """Check out: a pending order whose stock, coupon, voucher and points are held, with its payment opened;
     an order that discounts leave nothing to pay for is paid at once.
 
@@ -55,10 +55,13 @@ def place_order(*, customer_id: str, lines: list[dict], coupon_id: str | None = 
     order the first attempt committed and carries on from there (the intent's own key is the order's).
     `group_buy` (`{campaign_id, group_id?}`) starts or joins a group: the line is priced at the group price
     and the seat is taken in the order's transaction (shop/orders/service/group_orders.py).
+    `first_use`: the key was never seen before, so no earlier attempt is looked for (a round trip saved); an
+    order the key placed before its record was purged still meets the unique key below.
     """
     try:
         with unit_of_work() as session:
-            order = _placed_earlier(session, customer_id=customer_id, request_key=request_key)
+            order = None if first_use else _placed_earlier(session, customer_id=customer_id,
+                                                           request_key=request_key)
             if order is None:
                 order = _create_order(session, customer_id=customer_id, lines=lines, coupon_id=coupon_id,
                                       points=points, request_key=request_key, voucher_code=voucher_code,
@@ -104,22 +107,28 @@ def _awaits_intent(order: Order) -> bool:
 
 def _create_order(session: Session, *, customer_id: str, lines: list[dict], coupon_id: str | None,
                   points: int, request_key: str | None, voucher_code: str | None, group_buy: dict | None) -> Order:
-    # Held for the whole transaction: the settings reads below then find it in the session, not the database.
     tenant = _tenant(session)
-    skus = _skus_for(session, lines)
+    terms = {"customer_id": customer_id, "lines": lines, "coupon_id": coupon_id, "points": points,
+             "voucher_code": voucher_code, "group_buy": group_buy}
+    # Stock first, priced in the same statement: one round trip instead of a read and an update per SKU.
+    quantities = {line["sku_id"]: line["quantity"] for line in lines}
+    reserved = stock.reserve_for_sale(session, quantities=quantities)
+    if len(reserved) < len(quantities):
+        _refuse(session, reserved=reserved, **terms)
+    skus = {sku_id: (sku, sku.title) for sku_id, sku in reserved.items()}
     group = _group_terms(session, customer_id=customer_id, lines=lines, group_buy=group_buy, coupon_id=coupon_id,
                          voucher_code=voucher_code)
     quote = _quote(session, customer_id=customer_id, lines=lines, skus=skus, coupon_id=coupon_id, points=points,
                    voucher_code=voucher_code, group=group)
-    stock.reserve(session, quantities={line["sku_id"]: line["quantity"] for line in lines})
     now = clock.now()
     currency = tenant.currency
     credentials = config.stripe_credentials(session)
     # Stripe cannot take a zero amount: an order fully paid by discounts is confirmed offline.
     provider = "stripe" if credentials is not None and quote.total > 0 else "offline"
     timeout = timedelta(minutes=settings.section(session, "orders")["unpaid_timeout_minutes"])
+    order_id = new_id("ord")
     order = Order(
-        id=new_id("ord"), customer_id=customer_id, status="pending_payment", currency=currency,
+        tenant_id=tenant.id, id=order_id, customer_id=customer_id, status="pending_payment", currency=currency,
         subtotal=quote.subtotal, discount_total=quote.discount_total, points_used=quote.points_used,
         points_deduction=quote.points_deduction, total=quote.total, refunded_total=0, coupon_id=quote.coupon_id,
         voucher_code=quote.voucher_code, voucher_deduction=quote.voucher_deduction,
@@ -127,7 +136,8 @@ def _create_order(session: Session, *, customer_id: str, lines: list[dict], coup
         **(group.order_fields() if group else {}),
     )
     order.lines = [
-        OrderLine(id=new_id("line"), position=position, product_id=priced.product_id, sku_id=priced.sku_id,
+        OrderLine(tenant_id=tenant.id, id=new_id("line"), order_id=order_id, position=position,
+                  product_id=priced.product_id, sku_id=priced.sku_id,
                   title=skus[priced.sku_id][1], sku_name=skus[priced.sku_id][0].name,
                   quantity=priced.quantity, unit_price=priced.unit_price, subtotal=priced.subtotal,
                   discount=priced.discount, voucher_deduction=priced.voucher_deduction,
@@ -136,10 +146,15 @@ def _create_order(session: Session, *, customer_id: str, lines: list[dict], coup
                   points_returned=0)
         for position, priced in enumerate(quote.lines)
     ]
-    order.payment = Payment(id=new_id("pay"), provider=provider, amount=quote.total, currency=currency,
-                            status="pending", created_at=now)
-    session.add(order)
-    session.flush()
+    order.payment = Payment(tenant_id=tenant.id, id=new_id("pay"), order_id=order_id, provider=provider,
+                            amount=quote.total, currency=currency, status="pending", created_at=now)
+    # Unpaid at expires_at, it is cancelled (an order with nothing to pay is paid below instead).
+    timeout_job = () if quote.total == 0 else (jobs.intent(
+        session, "shop.expire_unpaid_order", key=f"order:{order_id}:expire", run_at=order.expires_at,
+        order_id=order_id),)
+    # Order, lines, payment and the timeout job in one round trip (on PostgreSQL); a second checkout with
+    # this Idempotency-Key fails here on the unique request key (place_order carries on with the first's).
+    write_new(session, [order, *order.lines, order.payment], also=timeout_job)
     if group:
         # After stock (SKU rows, then the group row: one lock order for every checkout), before the order
         # can be paid: a refused seat rolls the whole order back.
@@ -156,10 +171,21 @@ def _create_order(session: Session, *, customer_id: str, lines: list[dict], coup
         # attributes a fresh row never had loaded (paid_at) are not filled in by the guarded update.
         payments.record_success(session, payment=order.payment)
         session.refresh(order)
-        return order
-    jobs.enqueue(session, "shop.expire_unpaid_order", key=f"order:{order.id}:expire", run_at=order.expires_at,
-                 order_id=order.id)
     return order
+
+
+def _refuse(session: Session, *, reserved: dict, customer_id: str, lines: list[dict], coupon_id: str | None,
+            points: int, voucher_code: str | None, group_buy: dict | None) -> None:
+    """Some SKUs could not be taken: refuse the order with the reason checkout has always given first (an
+    unknown SKU, then the group, coupon, voucher and points, then the stock). The caller's rollback returns
+    whatever was taken."""
+    skus = _skus_for(session, lines)
+    group = _group_terms(session, customer_id=customer_id, lines=lines, group_buy=group_buy, coupon_id=coupon_id,
+                         voucher_code=voucher_code)
+    _quote(session, customer_id=customer_id, lines=lines, skus=skus, coupon_id=coupon_id, points=points,
+           voucher_code=voucher_code, group=group)
+    short = sorted(line["sku_id"] for line in lines if line["sku_id"] not in reserved)
+    raise stock.OutOfStock(f"Not enough stock of {short[0]}")
 
 
 def _group_terms(session: Session, *, customer_id: str, lines: list[dict], group_buy: dict | None,
@@ -200,5 +226,5 @@ def _skus_for(session: Session, lines: list[dict]) -> dict[str, tuple[Sku, str]]
     return found
 
 
-def _tenant(session: Session) -> Tenant:
-    return session.get(Tenant, require_tenant_id())
+def _tenant(session: Session) -> TenantFacts:
+    return tenant_cache.get(require_tenant_id(), session=session)

@@ -26,11 +26,17 @@ def mark_paid(session: Session, *, order_id: str) -> Order | None:
     """pending_payment -> paid; publishes OrderPaid with what was paid for each line."""
     order = _transition(session, order_id, allowed=("pending_payment",), status="paid", paid_at=clock.now())
     if order is not None:
-        events.publish(session, events.OrderPaid(
-            **identity(order), amount=order.total, points_used=order.points_used, coupon_id=order.coupon_id,
-            lines=tuple(line_amount(line, amount=line.total) for line in order.lines),
-            voucher_code=order.voucher_code))
+        publish_paid(session, order)
     return order
+
+
+def publish_paid(session: Session, order: Order) -> None:
+    """OrderPaid, with what was paid for each line, for an order that a guarded update just moved to paid
+    (by `mark_paid`, or by a payment settling it in the same statement)."""
+    events.publish(session, events.OrderPaid(
+        **identity(order), amount=order.total, points_used=order.points_used, coupon_id=order.coupon_id,
+        lines=tuple(line_amount(line, amount=line.total) for line in order.lines),
+        voucher_code=order.voucher_code))
 
 
 def cancel(session: Session, *, order_id: str, reason: str, customer_id: str | None = None) -> Order | None:

@@ -5,7 +5,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 
 from core import clock
 from core.bulk import copy_into_staging
-from core.db import insert_ignoring_conflicts, unit_of_work
+from core.db import insert_ignoring_conflicts, insert_together, unit_of_work
 from core.errors import TenantScopeMissing, TenantScopeViolation
 from core.ids import new_id
 from core.tenancy import all_tenants, tenant_scope
@@ -137,6 +137,44 @@ def test_a_core_statement_pinned_to_another_tenant_is_refused(tenant, other_tena
         session.execute(update(CUSTOMERS).where(CUSTOMERS.c.tenant_id == other_tenant.id).values(nickname="x"))
 
     assert nicknames(other_tenant.id, "pinned-elsewhere") == [None]
+
+
+def test_a_statement_that_passed_once_is_refused_when_the_same_shape_names_another_tenant(tenant, other_tenant):
+    # The hook remembers statements that passed, per shape; a shape pinned to the current tenant must not
+    # vouch for the same shape whose bound value is another tenant's.
+    add_customer(other_tenant.id, "remembered")
+
+    def rename(pinned_to):
+        return update(CUSTOMERS).where(CUSTOMERS.c.tenant_id == pinned_to,
+                                       CUSTOMERS.c.openid == "remembered").values(nickname="x")
+
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        session.execute(rename(tenant.id))
+        session.execute(rename(tenant.id))
+    with pytest.raises(TenantScopeViolation), unit_of_work() as session, tenant_scope(tenant.id):
+        session.execute(rename(other_tenant.id))
+    with pytest.raises(TenantScopeMissing), unit_of_work() as session:
+        session.execute(rename(tenant.id))
+
+    assert nicknames(other_tenant.id, "remembered") == [None]
+
+
+def test_inserts_written_together_must_each_name_the_current_tenant(tenant, other_tenant):
+    # core.db.insert_together writes several INSERTs as the CTEs of one statement (checkout's order, lines,
+    # payment): the hook checks each of them as it checks a statement of its own.
+    def customer_row(tenant_id, openid):
+        return {"tenant_id": tenant_id, "id": new_id("cus"), "openid": openid, "provider": "dev",
+                "invite_code": new_id("inv")[-12:], "created_at": clock.now()}
+
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        insert_together(session, [insert(CUSTOMERS).values([customer_row(tenant.id, "together-1"),
+                                                             customer_row(tenant.id, "together-2")])])
+    with pytest.raises(TenantScopeViolation), unit_of_work() as session, tenant_scope(tenant.id):
+        insert_together(session, [insert(CUSTOMERS).values(customer_row(tenant.id, "together-3")),
+                                  insert(CUSTOMERS).values(customer_row(other_tenant.id, "smuggled"))])
+
+    assert len(nicknames(tenant.id, "together-1") + nicknames(tenant.id, "together-2")) == 2
+    assert nicknames(tenant.id, "together-3") == [] and nicknames(other_tenant.id, "smuggled") == []
 
 
 def test_a_core_statement_pinned_to_the_current_tenant_runs(tenant, other_tenant):

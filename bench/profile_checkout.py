@@ -1,0 +1,169 @@
+"""Where a checkout's time goes: database round trips per order, and a cProfile summary.
+
+    .venv/bin/python bench/profile_checkout.py [--orders 200] [--scenario plain|loaded|keyed|all] [--sql] [--top 30]
+
+In-process (the Flask app through its test client, no HTTP server), on a scratch PostgreSQL database that
+it migrates and drops, with jobs in `rq` mode as in production (`BENCH_REDIS_URL`, default db 11: only the
+hand-off's look-up happens, nothing falls due). Scenarios: `plain` (two lines, offline payment, nothing
+else), `loaded` (plus a coupon, points, and a buyer bound to a distributor with distribution on, so the
+payment records commissions), `keyed` (plain with an `Idempotency-Key` on both requests).
+For each it prints the round trips of one checkout and one payment (statements, BEGIN, COMMIT, ROLLBACK,
+pre-pings; `--sql` lists the statements), then profiles `--orders` orders and prints the top functions by
+own time and by cumulative time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import uuid
+from pathlib import Path
+
+import psycopg
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.http import Caller  # noqa: E402
+from tests.support.roundtrips import RoundTrips  # noqa: E402
+
+ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
+PLATFORM_TOKEN = "bench-platform-token"
+SCENARIOS = ("plain", "loaded", "keyed")
+
+
+class Shop:
+    """A tenant with products and a buyer, made through the API."""
+
+    def __init__(self, client, scenario: str):
+        self.client, self.scenario = client, scenario
+        platform = Caller(client, PLATFORM_TOKEN)
+        tenant = platform.post("/v1/platform/tenants", {"name": "Profile", "slug": f"p-{uuid.uuid4().hex[:8]}"},
+                               expect=201).get_json()
+        self.admin = Caller(client, tenant["admin_key"])
+        self.storefront = Caller(client, tenant["publishable_key"])
+        settings = {"auth": {"dev_login_enabled": True}, "payments": {"offline_self_confirm": True}}
+        if scenario == "loaded":
+            settings["distribution"] = {"enabled": True, "who": "everyone"}
+        self.admin.patch("/v1/admin/settings", settings, expect=200)
+        self.skus = [self.admin.post("/v1/admin/products", {"title": f"Product {n}",
+                                                            "skus": [{"price": 1000 + n, "stock": 1_000_000}]},
+                                     expect=201).get_json()["skus"][0]["id"] for n in range(20)]
+        invite = None
+        if scenario == "loaded":
+            distributor = self.login("distributor")
+            invite = distributor.post("/v1/storefront/distributor", {}, expect=201).get_json()["invite_code"]
+        self.buyer = self.login("buyer", invite_code=invite)
+        if scenario == "loaded":
+            self.admin.post(f"/v1/admin/customers/{self.buyer.customer_id}/points/adjustments",
+                            {"points": 1_000_000, "reason": "profile"}, expect=201)
+            self.template = self.admin.post("/v1/admin/coupon-templates", {
+                "name": "Ten off", "kind": "amount_off", "amount_off": 10, "claimable": False}, expect=201).get_json()
+
+    def login(self, openid: str, invite_code: str | None = None) -> Caller:
+        body = {"provider": "dev", "openid": openid, **({"invite_code": invite_code} if invite_code else {})}
+        session = self.storefront.post("/v1/storefront/sessions", body, expect=201).get_json()
+        caller = Caller(self.client, session["token"])
+        caller.customer_id = session["customer"]["id"]
+        return caller
+
+    def prepare(self) -> dict:
+        """What one order needs that is not part of the measured requests (a fresh coupon)."""
+        body = {"lines": [{"sku_id": sku, "quantity": 1} for sku in self.skus[:2]]}
+        if self.scenario == "loaded":
+            self.admin.post(f"/v1/admin/coupon-templates/{self.template['id']}/grants",
+                            {"customer_ids": [self.buyer.customer_id]}, expect=201)
+            coupons = self.buyer.get("/v1/storefront/coupons", query={"status": "available"}).get_json()["data"]
+            body.update(coupon_id=coupons[0]["id"], points=100)
+        return body
+
+    def checkout(self, body: dict) -> str:
+        return self.buyer.post("/v1/storefront/orders", body, headers=self._key(), expect=201).get_json()["id"]
+
+    def pay(self, order_id: str) -> None:
+        self.buyer.post(f"/v1/storefront/orders/{order_id}/offline-payment", headers=self._key(), expect=200)
+
+    def _key(self) -> dict:
+        return {"Idempotency-Key": uuid.uuid4().hex} if self.scenario == "keyed" else {}
+
+
+def count_round_trips(shop: Shop, engine, *, show_sql: bool) -> tuple[RoundTrips, RoundTrips]:
+    counter = RoundTrips(engine)
+    body = shop.prepare()
+    with counter.counting():
+        order_id = shop.checkout(body)
+    checkout = (dict(counter.kinds), list(counter.statements), counter.total)
+    with counter.counting():
+        shop.pay(order_id)
+    payment = (dict(counter.kinds), list(counter.statements), counter.total)
+    for name, (kinds, statements, total) in (("checkout", checkout), ("payment", payment)):
+        print(f"  {name}: {total} round trips ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})")
+        if show_sql:
+            for statement in statements:
+                print(f"      {statement}")
+    print(f"  per order: {checkout[2] + payment[2]} round trips, "
+          f"{checkout[0].get('statement', 0) + payment[0].get('statement', 0)} statements")
+    return checkout, payment
+
+
+def profile(shop: Shop, orders: int, top: int) -> None:
+    bodies = [shop.prepare() for _ in range(orders)]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for body in bodies:
+        shop.pay(shop.checkout(body))
+    profiler.disable()
+    for order in ("tottime", "cumulative"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(top)
+        text = out.getvalue()
+        print(text[text.index("   ncalls"):] if "   ncalls" in text else text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=200)
+    parser.add_argument("--scenario", choices=[*SCENARIOS, "all"], default="all")
+    parser.add_argument("--sql", action="store_true", help="list each statement of one checkout and payment")
+    parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--no-profile", action="store_true", help="count round trips only")
+    args = parser.parse_args()
+
+    name = f"fission_profile_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    try:
+        from core import migrate
+
+        migrate.upgrade(url)
+        from app import create_app
+        from core.db import database
+
+        app = create_app({"DATABASE_URL": url, "REDIS_URL": REDIS_URL, "FISSION_JOBS_MODE": "rq",
+                          "FISSION_QUEUE": f"profile-{uuid.uuid4().hex[:8]}", "FISSION_PLATFORM_TOKEN": PLATFORM_TOKEN,
+                          "SECRET_KEY": "profile-secret", "FISSION_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+                          "STRIPE_SECRET_KEY": None, "LOG_LEVEL": "WARNING", "FISSION_SCHEDULER": "off"})
+        client = app.test_client()
+        for scenario in SCENARIOS if args.scenario == "all" else (args.scenario,):
+            shop = Shop(client, scenario)
+            for _ in range(3):  # warm the caches (statements, settings, tenant status)
+                shop.pay(shop.checkout(shop.prepare()))
+            print(f"\n== {scenario} ==")
+            count_round_trips(shop, database.require_engine(), show_sql=args.sql)
+            if not args.no_profile:
+                profile(shop, args.orders, args.top)
+        database.require_engine().dispose()
+    finally:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Checkout and payment talk to the database a known number of times (statements, BEGIN, COMMIT, pings).
+
+A count, not a timing: an extra SELECT, a transaction of its own or a pre-ping creeping back into the hot
+path fails here. When a change adds a round trip on purpose, change the number with the reason in the
+commit (bench/profile_checkout.py --sql lists them).
+"""
+
+import uuid
+
+import pytest
+
+from core.db import database
+from tenants.platform import cache
+from tests.api.shop.builders import create_product, sku_id
+from tests.support.roundtrips import RoundTrips
+
+# Checkout: the stock taken and priced; order, lines, payment and the unpaid-timeout job together; the
+# referral funnel; in one transaction. Payment: the order with its lines, order and payment settled, points
+# earned (account lock; the entry, unless credited before, with its lot), the referral look-up, segments' paid
+# order and stage.
+PLAIN = {"checkout": 5, "payment": 9}
+# With a coupon, points and a buyer bound to a distributor: coupon and points terms, the coupon locked and
+# the points held at checkout; commissions (with their ledger posting), coupon used, points spent at payment.
+LOADED = {"checkout": 15, "payment": 20}
+# With an Idempotency-Key on both: the key's claim and its stored response, one autocommitted statement each
+# (the payment stores its response in its own transaction).
+KEYED = {"checkout": 7, "payment": 11}
+
+
+@pytest.fixture
+def shop(tenant, monkeypatch):
+    # The tenant row is cached for a few seconds; a slow machine must not turn a cache miss into a failure.
+    monkeypatch.setattr(cache, "TTL_SECONDS", 3600.0)
+    tenant.settings({"auth": {"dev_login_enabled": True}, "payments": {"offline_self_confirm": True}})
+    skus = [sku_id(create_product(tenant, title=f"Tea {n}", skus=[{"price": 1000 + n, "stock": 100}]))
+            for n in range(2)]
+    return tenant, skus
+
+
+def measure(buyer, body: dict, *, keyed: bool = False) -> dict:
+    counter = RoundTrips(database.require_engine())
+    headers = {"Idempotency-Key": uuid.uuid4().hex} if keyed else {}
+    with counter.counting():
+        order = buyer.post("/v1/storefront/orders", body, headers=headers, expect=201).get_json()
+    checkout = counter.total
+    headers = {"Idempotency-Key": uuid.uuid4().hex} if keyed else {}
+    with counter.counting():
+        buyer.post(f"/v1/storefront/orders/{order['id']}/offline-payment", headers=headers, expect=200)
+    return {"checkout": checkout, "payment": counter.total}
+
+
+def lines(skus):
+    return {"lines": [{"sku_id": sku, "quantity": 1} for sku in skus]}
+
+
+def test_a_plain_checkout_and_its_payment_take_a_known_number_of_round_trips(shop):
+    tenant, skus = shop
+    buyer = tenant.consumer()
+    measure(buyer, lines(skus))  # the first warms the process's caches (tenant, statement shapes)
+
+    assert measure(buyer, lines(skus)) == PLAIN
+
+
+def test_an_idempotent_checkout_and_payment_take_a_known_number_of_round_trips(shop):
+    tenant, skus = shop
+    buyer = tenant.consumer()
+    measure(buyer, lines(skus), keyed=True)
+
+    assert measure(buyer, lines(skus), keyed=True) == KEYED
+
+
+def test_a_checkout_with_coupon_points_and_a_distributor_takes_a_known_number_of_round_trips(shop):
+    tenant, skus = shop
+    tenant.settings({"distribution": {"enabled": True, "who": "everyone"}})
+    distributor = tenant.consumer()
+    invite = distributor.post("/v1/storefront/distributor", {}, expect=201).get_json()["invite_code"]
+    buyer = tenant.consumer()
+    buyer.post("/v1/storefront/bindings", {"invite_code": invite}, expect=201)
+    tenant.admin.post(f"/v1/admin/customers/{buyer.customer_id}/points/adjustments",
+                      {"points": 10_000, "reason": "test"}, expect=201)
+    template = tenant.admin.post("/v1/admin/coupon-templates", {"name": "Ten off", "kind": "amount_off",
+                                                                "amount_off": 10, "claimable": False},
+                                 expect=201).get_json()
+
+    def loaded_order():
+        tenant.admin.post(f"/v1/admin/coupon-templates/{template['id']}/grants",
+                          {"customer_ids": [buyer.customer_id]}, expect=201)
+        coupon = buyer.get("/v1/storefront/coupons", query={"status": "available"}).get_json()["data"][0]
+        return {**lines(skus), "coupon_id": coupon["id"], "points": 100}
+
+    measure(buyer, loaded_order())
+    counts = measure(buyer, loaded_order())
+    commissions = distributor.get("/v1/storefront/distributor/commissions", expect=200).get_json()["data"]
+
+    assert counts == LOADED
+    assert len(commissions) == 2 * len(skus)  # one per line per paid order: the payments really recorded them
