@@ -1,8 +1,8 @@
 """Who may use which console page, as CONSOLE.md's roles say: one table, read by the views' decorators,
 the navigation and the dashboard's cards.
 
-`read` may open a page; `write` may submit its forms. Pages of capabilities still being built are listed
-already, so their views only have to name their entry.
+`read` may open a page; `write` may submit its forms. A new capability's page adds its line here and its
+views name it.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ PAGES: dict[str, Access] = {
     "coupons": Access(read=ADMIN),
     "rewards": Access(read=ADMIN),
     "settings": Access(read=ADMIN),
-    # Capabilities of the second wave: their pages are added by their engineers in the same style.
+    # The second wave's capabilities.
     "vouchers": Access(read=ADMIN),
     "verify": Access(read=("admin", "staff"), write=("admin", "staff")),
     "group_buys": Access(read=ADMIN),
