@@ -6,9 +6,10 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, MetaData, String, create_engine, event, func, inspect, select
+from sqlalchemy import JSON, DateTime, MetaData, String, Table, bindparam, create_engine, event, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DisconnectionError
@@ -241,24 +242,77 @@ def insert_together(session: Session, inserts: list) -> None:
         for statement in inserts:
             session.execute(statement)
         return
+    session.execute(insert_together_statement(inserts))
+
+
+def insert_together_statement(inserts: list):
+    """PostgreSQL: the INSERTs as the data-modifying CTEs of one SELECT (each counted, so each runs)."""
     written = [statement.returning(statement.table.primary_key.columns[0]).cte(f"written_{n}")
                for n, statement in enumerate(inserts)]
-    session.execute(select(*[select(func.count()).select_from(cte).scalar_subquery() for cte in written]))
+    return select(*[select(func.count()).select_from(cte).scalar_subquery() for cte in written])
 
 
-def write_new(session: Session, objects: list, *, also: tuple = ()) -> None:
-    """Insert freshly built ORM objects (and the `also` INSERTs) in one round trip, then make the objects
+@dataclass(frozen=True)
+class NewRow:
+    """A row for `write_new` to insert beside its objects; with `skip_conflicts_on`, ON CONFLICT (those
+    columns) DO NOTHING (an outbox job's key: the same key, the same no-op)."""
+
+    table: Table
+    values: dict
+    skip_conflicts_on: tuple[str, ...] = ()
+
+
+def write_new(session: Session, objects: list, *, also: tuple[NewRow, ...] = ()) -> None:
+    """Insert freshly built ORM objects (and the `also` rows) in one round trip, then make the objects
     persistent in `session` as if they had been loaded: no flush, no read back.
 
     For hot paths whose rows are known in full before they are written (checkout). Every column attribute
     left unset gets its column's default (or None), so reading one later never goes back to the database;
     foreign keys must be set as columns (the unit of work's relationship bookkeeping is not involved).
-    One single-row INSERT per object, in the order given: SQLAlchemy caches the compiled form of those
-    (never of a multi-row VALUES list), so the statement is compiled once per shape.
+    On PostgreSQL the statement is built once per shape (which tables, in which order, with which columns)
+    with bound parameters, so a checkout does not build, compile and cache-key a new one each time.
     """
-    inserts = [inspect(obj).mapper.local_table.insert().values(row_of(obj)) for obj in objects]
-    insert_together(session, [*inserts, *also])
+    rows = [NewRow(inspect(obj).mapper.local_table, row_of(obj)) for obj in objects] + list(also)
+    if session.get_bind().dialect.name != "postgresql":
+        insert_together(session, [_insert_of(row, sqlite.insert) for row in rows])
+    else:
+        statement, parameters = _written_together(rows)
+        session.execute(statement, parameters)
     adopt(session, objects)
+
+
+def _insert_of(row: NewRow, builder):
+    statement = builder(row.table).values(row.values)
+    return statement.on_conflict_do_nothing(index_elements=list(row.skip_conflicts_on)) if row.skip_conflicts_on \
+        else statement
+
+
+_TOGETHER_SHAPES = 256
+_together: dict[tuple, object] = {}
+
+
+def _written_together(rows: list[NewRow]) -> tuple[object, dict]:
+    """The one statement (cached per shape) that inserts `rows`, and its parameters. Every row's tenant_id
+    is the one `:tenant_id` parameter, which the tenancy hook checks is the current tenant."""
+    tenant_ids = {row.values["tenant_id"] for row in rows if row.values.get("tenant_id") is not None}
+    if len(tenant_ids) > 1:
+        raise ValueError("rows written together belong to one tenant")
+    shared = "tenant_id" if tenant_ids else None
+    shape = tuple((row.table.name, tuple(row.values), row.skip_conflicts_on) for row in rows)
+    statement = _together.get(shape)
+    if statement is None:
+        if len(_together) >= _TOGETHER_SHAPES:
+            _together.clear()
+        statement = _together[shape] = insert_together_statement([
+            _insert_of(NewRow(row.table, {
+                key: bindparam(shared if key == "tenant_id" and shared else f"r{n}_{key}", type_=row.table.c[key].type)
+                for key in row.values}, row.skip_conflicts_on), postgresql.insert)
+            for n, row in enumerate(rows)])
+    parameters = {f"r{n}_{key}": value for n, row in enumerate(rows) for key, value in row.values.items()
+                  if not (key == "tenant_id" and shared)}
+    if shared:
+        parameters["tenant_id"] = tenant_ids.pop()
+    return statement, parameters
 
 
 def row_of(obj) -> dict:

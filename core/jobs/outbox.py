@@ -7,11 +7,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core import clock
-from core.db import after_commit, insert_ignoring_conflicts
+from core.db import NewRow, after_commit, insert_ignoring_conflicts
 from core.ids import new_id
 from core.jobs import registry
 from core.jobs.models import OutboxJob
@@ -45,12 +44,11 @@ def enqueue(
 
 def intent(session: Session, name: str, *, key: str | None = None, run_at: datetime | None = None,
            tenant_id: str | None = None, **kwargs):
-    """`enqueue` as an INSERT for the caller to run with its own writes, in one round trip
-    (core.db.write_new); it must run in this session's transaction. Same key, same no-op."""
+    """`enqueue` as a row for the caller to write with its own, in one round trip (core.db.write_new);
+    it must be written in this session's transaction. Same key, same no-op."""
     _job_id, row = _intent_row(name, key=key, run_at=run_at, tenant_id=tenant_id, kwargs=kwargs)
     _hand_on_if_due(session, row)
-    builder = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    return builder(OutboxJob.__table__).values(row).on_conflict_do_nothing(index_elements=["id"])
+    return NewRow(OutboxJob.__table__, row, skip_conflicts_on=("id",))
 
 
 def _intent_row(name: str, *, key: str | None, run_at: datetime | None, tenant_id: str | None,

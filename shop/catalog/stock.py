@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, String, column, select, update, values
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from core import clock
@@ -58,26 +58,28 @@ def reserve_for_sale(session: Session, *, quantities: dict[str, int]) -> dict[st
     """
     if session.get_bind().dialect.name != "postgresql":
         return _reserve_one_by_one(session, quantities=quantities)
-    tenant_id = require_tenant_id()
     ids = sorted(quantities)
-    skus, products = Sku.__table__, Product.__table__
-    # Rows are locked in id order before any is changed (the ordered FOR UPDATE), so two checkouts never
-    # deadlock, whatever plan the UPDATE gets. Many checkouts race for the last units: the guard
-    # `stock >= quantity`, not an earlier read, decides who gets them.
-    locked = (select(skus.c.tenant_id, skus.c.id).where(skus.c.tenant_id == tenant_id, skus.c.id.in_(ids))
-              .order_by(skus.c.id).with_for_update().subquery("locked"))
-    wanted = values(column("sku_id", String), column("quantity", Integer), name="wanted").data(
-        [(sku_id, quantities[sku_id]) for sku_id in ids])
-    taken = session.execute(
-        update(skus)
-        .where(skus.c.tenant_id == tenant_id, skus.c.tenant_id == locked.c.tenant_id, skus.c.id == locked.c.id,
-               skus.c.id == wanted.c.sku_id, skus.c.stock >= wanted.c.quantity,
-               products.c.tenant_id == skus.c.tenant_id, products.c.id == skus.c.product_id,
-               products.c.status == "active")
-        .values(stock=skus.c.stock - wanted.c.quantity, updated_at=clock.now())
-        .returning(skus.c.id, skus.c.product_id, skus.c.name, skus.c.price, skus.c.stock, products.c.title)
-    ).all()
+    taken = session.execute(_RESERVE_FOR_SALE, {
+        "tenant_id": require_tenant_id(), "sku_ids": ids, "quantities": [quantities[sku_id] for sku_id in ids],
+        "now": clock.now()}).all()
     return {row.id: ReservedSku(*row) for row in taken}
+
+
+# One statement whose text never changes (the SKUs and quantities are arrays), so it is built, compiled and
+# prepared once: building it per checkout cost more than running it. Rows are locked in id order before any
+# is changed (the ordered FOR UPDATE of `locked`, a subquery PostgreSQL does not pull up), so two checkouts
+# never deadlock, whatever plan the UPDATE gets. Many checkouts race for the last units: the guard
+# `stock >= quantity`, not an earlier read, decides who gets them. Only an active product's SKUs are sold.
+_RESERVE_FOR_SALE = text("""
+UPDATE skus SET stock = skus.stock - wanted.quantity, updated_at = :now
+FROM (SELECT tenant_id, id FROM skus WHERE tenant_id = :tenant_id AND id = ANY(CAST(:sku_ids AS text[]))
+      ORDER BY id FOR UPDATE) AS locked,
+     unnest(CAST(:sku_ids AS text[]), CAST(:quantities AS integer[])) AS wanted (sku_id, quantity),
+     products
+WHERE skus.tenant_id = :tenant_id AND skus.tenant_id = locked.tenant_id AND skus.id = locked.id
+  AND skus.id = wanted.sku_id AND skus.stock >= wanted.quantity
+  AND products.tenant_id = skus.tenant_id AND products.id = skus.product_id AND products.status = 'active'
+RETURNING skus.id, skus.product_id, skus.name, skus.price, skus.stock, products.title""")
 
 
 def _reserve_one_by_one(session: Session, *, quantities: dict[str, int]) -> dict[str, ReservedSku]:
