@@ -7,8 +7,9 @@ through `record_success`, whose guarded update (`pending -> succeeded`) makes it
 from __future__ import annotations
 
 import logging
+from functools import cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -117,41 +118,38 @@ def pay_offline(session: Session, *, order_id: str, customer_id: str | None = No
 
 def _order_with_lines(session: Session, *, order_id: str, customer_id: str | None) -> Order:
     # Its lines (for OrderPaid and the response) and payment in the same statement, not a second SELECT.
-    query = select(Order).where(Order.id == order_id).options(joinedload(Order.lines))
-    if customer_id is not None:
-        query = query.where(Order.customer_id == customer_id)
-    order = session.scalars(query).unique().one_or_none()
+    parameters = {"order_id": order_id} if customer_id is None else {"order_id": order_id, "customer_id": customer_id}
+    order = session.scalars(_order_with_lines_query(customer_id is not None), parameters).unique().one_or_none()
     if order is None:
         raise NotFound("No such order")
     return order
+
+
+@cache
+def _order_with_lines_query(of_customer: bool):
+    """Built once (on first use, when the mappers are configured): a payment's first read, with bound ids."""
+    query = select(Order).where(Order.id == bindparam("order_id")).options(joinedload(Order.lines))
+    return query.where(Order.customer_id == bindparam("customer_id")) if of_customer else query
 
 
 def _settle_offline(session: Session, *, order: Order) -> bool:
     """pending_payment -> paid and its payment pending -> succeeded, in one statement; False if the order's
     guard refused (it no longer awaits payment). The objects in hand are brought up to date."""
     tenant_id, now = order.tenant_id, clock.now()
-    orders, payments = Order.__table__, Payment.__table__
     # A staff confirmation, a customer's and the unpaid-timeout job may race: the guards on the prior
     # states decide, as `mark_paid` and `_mark_succeeded` would one after the other.
-    pay_order = (update(orders)
-                 .where(orders.c.tenant_id == tenant_id, orders.c.id == order.id,
-                        orders.c.status == "pending_payment")
-                 .values(status="paid", paid_at=now))
-    settle = (update(payments)
-              .where(payments.c.tenant_id == tenant_id, payments.c.order_id == order.id,
-                     payments.c.status == "pending")
-              .values(status="succeeded", succeeded_at=now))
     if session.get_bind().dialect.name == "postgresql":
-        paid = pay_order.returning(orders.c.tenant_id, orders.c.id).cte("paid")
-        settled = settle.where(payments.c.tenant_id == paid.c.tenant_id, payments.c.order_id == paid.c.id) \
-            .returning(payments.c.id).cte("settled")
-        moved, succeeded = session.execute(select(
-            select(func.count()).select_from(paid).scalar_subquery(),
-            select(func.count()).select_from(settled).scalar_subquery(),
-        )).one()
+        moved, succeeded = session.execute(_SETTLE_OFFLINE, {"tenant_id": tenant_id, "order_id": order.id,
+                                                             "now": now}).one()
     else:  # the embedded default (SQLite has no UPDATE in WITH): the same guards, one after the other
-        moved = session.execute(pay_order).rowcount
-        succeeded = session.execute(settle).rowcount if moved else 0
+        orders, payments = Order.__table__, Payment.__table__
+        moved = session.execute(update(orders).where(orders.c.tenant_id == tenant_id, orders.c.id == order.id,
+                                                     orders.c.status == "pending_payment")
+                                .values(status="paid", paid_at=now)).rowcount
+        succeeded = session.execute(update(payments).where(payments.c.tenant_id == tenant_id,
+                                                           payments.c.order_id == order.id,
+                                                           payments.c.status == "pending")
+                                    .values(status="succeeded", succeeded_at=now)).rowcount if moved else 0
     if not moved:
         session.refresh(order)  # the status it has now, for the refusal
         return False
@@ -161,6 +159,21 @@ def _settle_offline(session: Session, *, order: Order) -> bool:
         set_committed_value(order.payment, "status", "succeeded")
         set_committed_value(order.payment, "succeeded_at", now)
     return True
+
+
+# One statement, built once: the order's guarded move to paid, and its payment's to succeeded only if the
+# order moved (the payment's guard joins the order's RETURNING).
+_SETTLE_OFFLINE = text("""
+WITH paid AS (
+    UPDATE orders SET status = 'paid', paid_at = :now
+    WHERE tenant_id = :tenant_id AND id = :order_id AND status = 'pending_payment'
+    RETURNING tenant_id, id),
+settled AS (
+    UPDATE payments SET status = 'succeeded', succeeded_at = :now FROM paid
+    WHERE payments.tenant_id = :tenant_id AND payments.order_id = :order_id AND payments.status = 'pending'
+      AND payments.tenant_id = paid.tenant_id AND payments.order_id = paid.id
+    RETURNING payments.id)
+SELECT (SELECT count(*) FROM paid), (SELECT count(*) FROM settled)""")
 
 
 def pending_stripe_intent_ids(session: Session, *, limit: int) -> list[str]:
