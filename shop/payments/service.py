@@ -17,7 +17,7 @@ from core import clock
 from core.errors import Forbidden, InvalidState, NotFound
 from shop.orders.models import Order
 from shop.orders.service import lifecycle, refunds
-from shop.payments import gateway
+from shop.payments import gateway, offline
 from shop.payments.models import Payment
 from tenants.settings import service as settings
 
@@ -107,6 +107,12 @@ def pay_offline(session: Session, *, order_id: str, customer_id: str | None = No
     """
     if customer_id is not None and not settings.section(session, "payments")["offline_self_confirm"]:
         raise Forbidden("Offline payments are confirmed by the shop's staff")
+    if session.get_bind().dialect.name == "postgresql" and not session.identity_map:
+        order = offline.settle_and_read(session, order_id=order_id, customer_id=customer_id)
+        if order is not None:
+            lifecycle.publish_paid(session, order)
+            return order
+    # The embedded default, a session that already holds objects, or a refusal: read, check, settle.
     order = _order_with_lines(session, order_id=order_id, customer_id=customer_id)
     if order.payment.provider != "offline":
         raise InvalidState("This order is paid through Stripe, not offline")

@@ -1,0 +1,79 @@
+"""The offline provider's payment in one round trip: the order settled and read back by the same statement.
+
+The general path (shop/payments/service.py) reads the order with its lines and payment, checks it, then
+settles it: two statements and an ORM load. Here one statement moves the order to paid and its payment to
+succeeded under the same guards (the order awaits payment, is the customer's when a customer pays, and is
+paid offline) and returns the order, its payment and its lines, from which the objects are built and put
+in the session as if loaded. When the guards refuse, nothing changed and the caller takes the general path,
+which says why (404, paid through Stripe, or not awaiting payment).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from core import clock
+from core.db import adopt
+from core.tenancy import require_tenant_id
+from shop.orders.models import Order, OrderLine
+from shop.payments.models import Payment
+
+
+def settle_and_read(session: Session, *, order_id: str, customer_id: str | None) -> Order | None:
+    """The order paid, with its lines and payment, in `session`; None if the guards refused (nothing changed).
+    PostgreSQL only, and only in a session that holds no objects yet (the built ones join it)."""
+    now = clock.now()
+    rows = session.execute(_statement(), {"tenant_id": require_tenant_id(), "order_id": order_id,
+                                          "customer_id": customer_id, "now": now}).mappings().all()
+    if not rows:
+        return None
+    orders, payments, lines = _columns()
+    first = rows[0]
+    order = Order(**{column.key: first[f"o_{column.key}"] for column in orders})
+    payment = Payment(**{column.key: first[f"p_{column.key}"] for column in payments})
+    order.lines = [OrderLine(**{column.key: row[f"l_{column.key}"] for column in lines}) for row in rows
+                   if row["l_id"] is not None]
+    order.payment = payment
+    adopt(session, [order, payment, *order.lines])
+    if first["settled"]:  # the payment's row as the statement left it (the SELECT saw it before the UPDATE)
+        set_committed_value(payment, "status", "succeeded")
+        set_committed_value(payment, "succeeded_at", now)
+    return order
+
+
+@cache
+def _columns() -> tuple:
+    return tuple(tuple(model.__table__.columns) for model in (Order, Payment, OrderLine))
+
+
+@cache
+def _statement():
+    """Built once, on first use (from the tables' columns, so a new column is read too)."""
+    orders, payments, lines = _columns()
+    labelled = [(alias, prefix, column) for alias, prefix, columns in (("paid", "o", orders), ("p", "p", payments),
+                                                                       ("l", "l", lines)) for column in columns]
+    selected = ", ".join(f"{alias}.{column.name} AS {prefix}_{column.key}" for alias, prefix, column in labelled)
+    # A staff confirmation, a customer's and the unpaid-timeout job may race: the guards on the prior states
+    # decide, as `mark_paid` and the payment's `pending -> succeeded` would one after the other.
+    return text(f"""
+WITH paid AS (
+    UPDATE orders SET status = 'paid', paid_at = :now
+    WHERE tenant_id = :tenant_id AND id = :order_id AND status = 'pending_payment'
+      AND (CAST(:customer_id AS text) IS NULL OR customer_id = :customer_id)
+      AND EXISTS (SELECT 1 FROM payments WHERE payments.tenant_id = :tenant_id AND payments.order_id = :order_id
+                                             AND payments.provider = 'offline')
+    RETURNING *),
+settled AS (
+    UPDATE payments SET status = 'succeeded', succeeded_at = :now FROM paid
+    WHERE payments.tenant_id = :tenant_id AND payments.order_id = :order_id AND payments.status = 'pending'
+      AND payments.tenant_id = paid.tenant_id AND payments.order_id = paid.id
+    RETURNING payments.id)
+SELECT {selected}, (SELECT count(*) FROM settled) AS settled
+FROM paid
+JOIN payments p ON p.tenant_id = paid.tenant_id AND p.order_id = paid.id
+LEFT JOIN order_lines l ON l.tenant_id = paid.tenant_id AND l.order_id = paid.id
+ORDER BY l.position""").columns(**{f"{prefix}_{column.key}": column.type for _, prefix, column in labelled})
