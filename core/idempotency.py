@@ -14,6 +14,14 @@ with its response (the retry replays it). A use case that owns several transacti
 calls a provider between them (checkout, refunds) says `@idempotent(own_transactions=True)` and
 keys what it creates by `request_key()` (a unique column), so a retry after a crash finds it.
 `conceal=("field",)` stores that field of the body as null: a secret is shown only once.
+
+Claimed with the view's own writes (`claimed_in_writes=True`, checkout): no claim statement before the view.
+The view writes the key's row (`claim_row()`) in the same statement as what it creates, so the claim commits
+with the work or not at all, and only the stored response costs a round trip. A key used before makes that
+statement fail on the row's primary key (the view's transaction rolls back whole), or the view finds what
+the key created by its natural key; either way the response it would give is not ours to store, and the
+earlier request's is replayed (or its different body refused), as with a claim made first. A refusal is
+checked against the key's record the same way before it is stored.
 """
 
 from __future__ import annotations
@@ -27,11 +35,12 @@ from functools import wraps
 
 from flask import Response, g, make_response, request
 from sqlalchemy import Integer, String, Text, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.exceptions import HTTPException
 
 from core import clock, faults
-from core.db import Base, enclosing_unit_of_work, insert_ignoring_conflicts, statement_by_statement
+from core.db import Base, NewRow, enclosing_unit_of_work, insert_ignoring_conflicts, statement_by_statement
 from core.errors import DomainError, InvalidRequest, http_error_body
 from core.tenancy import TenantScoped, current_tenant_id
 
@@ -76,19 +85,9 @@ def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
     # Statement by statement: each one below is safe alone (the INSERT is the claim; the take-over is
     # guarded on the lock it saw), and a fresh claim then costs one round trip, not BEGIN, INSERT, COMMIT.
     with statement_by_statement() as session:
-        inserted = insert_ignoring_conflicts(
-            session,
-            IdempotencyRecord.__table__,
-            {
-                "tenant_id": current_tenant_id(),
-                "scope": scope,
-                "key": key,
-                "fingerprint": fingerprint,
-                "locked_until": now + timedelta(seconds=LOCK_SECONDS),
-                "created_at": now,
-            },
-            index_elements=["tenant_id", "scope", "key"],
-        )
+        inserted = insert_ignoring_conflicts(session, IdempotencyRecord.__table__,
+                                             _claim_values(scope, key, fingerprint),
+                                             index_elements=["tenant_id", "scope", "key"])
         g.idempotency_fresh = bool(inserted)
         if inserted:
             return None
@@ -113,6 +112,21 @@ def _claim(scope: str, key: str, fingerprint: str) -> IdempotencyRecord | None:
             if taken:
                 return None
         return record
+
+
+def claim_row() -> NewRow | None:
+    """For a view claimed in its writes: the key's row, to insert with the first thing the view creates (core.db
+    NewRow, no conflict skipping: a key used before must fail that statement). None without a key, or once
+    written."""
+    values = g.pop("idempotency_unwritten", None)
+    return None if values is None else NewRow(IdempotencyRecord.__table__, values)
+
+
+def _claim_values(scope: str, key: str, fingerprint: str) -> dict:
+    now = clock.now()
+    return {"tenant_id": current_tenant_id(), "scope": scope, "key": key, "fingerprint": fingerprint,
+            "locked_until": now + timedelta(seconds=LOCK_SECONDS), "response_status": None, "response_body": None,
+            "created_at": now}
 
 
 def _store(scope: str, key: str, response: Response, *, conceal: tuple[str, ...] = (), session=None) -> None:
@@ -179,16 +193,21 @@ def _worth_keeping(response: Response) -> bool:
     return response.status_code < 500 and response.status_code != 429
 
 
-def idempotent(view=None, *, own_transactions: bool = False, conceal: tuple[str, ...] = ()):
+def idempotent(view=None, *, own_transactions: bool = False, conceal: tuple[str, ...] = (),
+               claimed_in_writes: bool = False):
     """Make a view honour `Idempotency-Key` (place it above flask-smorest's decorators).
 
     `@idempotent`: the view's units of work and the stored response commit as one transaction.
     `@idempotent(own_transactions=True)`: the view commits on its own (it calls a provider between
     transactions); what it creates must be unique on `request_key()`. `conceal`: body fields that
-    replays return as null (secrets).
+    replays return as null (secrets). `claimed_in_writes` (with `own_transactions`): the view puts `claim_row()`
+    into its first write, instead of a claim statement before it runs (see the module's docstring).
     """
+    if claimed_in_writes and not own_transactions:
+        raise ValueError("claimed_in_writes needs own_transactions: the claim commits with the view's first write")
     if view is None:
-        return lambda decorated: idempotent(decorated, own_transactions=own_transactions, conceal=conceal)
+        return lambda decorated: idempotent(decorated, own_transactions=own_transactions, conceal=conceal,
+                                            claimed_in_writes=claimed_in_writes)
 
     @wraps(view)
     def wrapper(*args, **kwargs):
@@ -200,6 +219,11 @@ def idempotent(view=None, *, own_transactions: bool = False, conceal: tuple[str,
                                  errors={"headers": {HEADER: ["Length must be between 1 and 255."]}})
         scope = g.get("principal_id") or "anonymous"
         fingerprint = _fingerprint()
+        if claimed_in_writes:
+            g.idempotency_claim, g.idempotency_fresh = (scope, key), True
+            g.idempotency_unwritten = _claim_values(scope, key, fingerprint)
+            return _run_claimed_in_writes(view, args, kwargs, scope=scope, key=key, fingerprint=fingerprint,
+                                          conceal=conceal)
         record = _claim(scope, key, fingerprint)
         if record is not None:
             if record.response_status is not None:
@@ -260,6 +284,68 @@ def _run_then_store(view, args, kwargs, *, scope: str, key: str, conceal: tuple[
     else:
         _release(scope, key)
     return response
+
+
+def _run_claimed_in_writes(view, args, kwargs, *, scope: str, key: str, fingerprint: str,
+                           conceal: tuple[str, ...]) -> Response:
+    try:
+        response = _as_response(view(*args, **kwargs))
+    except IntegrityError:
+        # The claim row met the key's earlier record, and the view found nothing the key created: the earlier
+        # request was refused, is still running, or sent another body. Its answer, not ours.
+        earlier = _earlier_outcome(scope, key, fingerprint)
+        if earlier is None:  # the key was free after all: the failure was something else; leave it free
+            _release(scope, key)
+            raise
+        return earlier
+    except (DomainError, HTTPException) as error:
+        response = _error_response(error)
+        if not _worth_keeping(response):
+            _release(scope, key)  # the claim may have committed with the view's first write
+            if response.status_code >= 500:
+                raise
+            return response
+        return _store_ours_or_replay(scope, key, fingerprint, response, conceal=())
+    except BaseException:
+        _release(scope, key)
+        raise
+    faults.reached("idempotency.committed")
+    if not _worth_keeping(response):
+        _release(scope, key)
+        return response
+    return _store_ours_or_replay(scope, key, fingerprint, response, conceal=conceal)
+
+
+def _store_ours_or_replay(scope: str, key: str, fingerprint: str, response: Response, *,
+                          conceal: tuple[str, ...]) -> Response:
+    """Store the response on the claim this request wrote (one guarded UPDATE, the usual case); if the key's
+    record is not an unanswered claim of this body, the earlier request's outcome instead."""
+    with statement_by_statement() as session:
+        stored = session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key,
+                   IdempotencyRecord.fingerprint == fingerprint, IdempotencyRecord.response_status.is_(None))
+            .values(response_status=response.status_code, response_body=_kept_body(response, conceal),
+                    locked_until=None)
+        ).rowcount
+    if stored:
+        return response
+    earlier = _earlier_outcome(scope, key, fingerprint)
+    if earlier is None:  # no record at all (the view wrote no claim): claimed now, so ours to store
+        _store(scope, key, response, conceal=conceal)
+        return response
+    return earlier
+
+
+def _earlier_outcome(scope: str, key: str, fingerprint: str) -> Response | None:
+    """What an earlier request with this key answered (waiting for it if it is still running; 422 for another
+    body); None if the key was free (this claims it) or its owner died (this takes it over)."""
+    record = _claim(scope, key, fingerprint)
+    if record is None:
+        return None
+    if record.response_status is not None:
+        return _replay(record)
+    return _wait_for(scope, key, fingerprint)
 
 
 def _refusal(error: Exception, *, scope: str, key: str) -> Response:

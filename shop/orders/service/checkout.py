@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import clock, events, faults, jobs
-from core.db import unit_of_work, write_new
+from core.db import NewRow, unit_of_work, write_new
 from core.errors import InvalidRequest
 from core.ids import new_id
 from core.tenancy import require_tenant_id
@@ -44,7 +44,7 @@ def preview(session: Session, *, customer_id: str, lines: list[dict], coupon_id:
 
 def place_order(*, customer_id: str, lines: list[dict], coupon_id: str | None = None, points: int = 0,
                 request_key: str | None = None, voucher_code: str | None = None,
-                group_buy: dict | None = None, first_use: bool = False) -> Order:
+                group_buy: dict | None = None, first_use: bool = False, claim: NewRow | None = None) -> Order:
     """Check out: a pending order whose stock, coupon, voucher and points are held, with its payment opened;
     an order that discounts leave nothing to pay for is paid at once.
 
@@ -57,6 +57,7 @@ def place_order(*, customer_id: str, lines: list[dict], coupon_id: str | None = 
     and the seat is taken in the order's transaction (shop/orders/service/group_orders.py).
     `first_use`: the key was never seen before, so no earlier attempt is looked for (a round trip saved); an
     order the key placed before its record was purged still meets the unique key below.
+    `claim`: the Idempotency-Key's own row (core.idempotency.claim_row), written with the order.
     """
     try:
         with unit_of_work() as session:
@@ -65,7 +66,7 @@ def place_order(*, customer_id: str, lines: list[dict], coupon_id: str | None = 
             if order is None:
                 order = _create_order(session, customer_id=customer_id, lines=lines, coupon_id=coupon_id,
                                       points=points, request_key=request_key, voucher_code=voucher_code,
-                                      group_buy=group_buy)
+                                      group_buy=group_buy, claim=claim)
                 faults.reached("checkout.order_committed")  # (in tests: die right after this commit)
             credentials = config.stripe_credentials(session) if _awaits_intent(order) else None
     except IntegrityError:
@@ -106,7 +107,8 @@ def _awaits_intent(order: Order) -> bool:
 
 
 def _create_order(session: Session, *, customer_id: str, lines: list[dict], coupon_id: str | None,
-                  points: int, request_key: str | None, voucher_code: str | None, group_buy: dict | None) -> Order:
+                  points: int, request_key: str | None, voucher_code: str | None, group_buy: dict | None,
+                  claim: NewRow | None = None) -> Order:
     tenant = _tenant(session)
     terms = {"customer_id": customer_id, "lines": lines, "coupon_id": coupon_id, "points": points,
              "voucher_code": voucher_code, "group_buy": group_buy}
@@ -152,9 +154,10 @@ def _create_order(session: Session, *, customer_id: str, lines: list[dict], coup
     timeout_job = () if quote.total == 0 else (jobs.intent(
         session, "shop.expire_unpaid_order", key=f"order:{order_id}:expire", run_at=order.expires_at,
         order_id=order_id),)
-    # Order, lines, payment and the timeout job in one round trip (on PostgreSQL); a second checkout with
-    # this Idempotency-Key fails here on the unique request key (place_order carries on with the first's).
-    write_new(session, [order, *order.lines, order.payment], also=timeout_job)
+    # Order, lines, payment, the timeout job and the Idempotency-Key's claim in one round trip (on PostgreSQL);
+    # a second checkout with this key fails here on the unique request key or the claim's own key, and its
+    # transaction rolls back whole (place_order carries on with the first's order, if there is one).
+    write_new(session, [order, *order.lines, order.payment], also=(*timeout_job, *((claim,) if claim else ())))
     if group:
         # After stock (SKU rows, then the group row: one lock order for every checkout), before the order
         # can be paid: a refused seat rolls the whole order back.

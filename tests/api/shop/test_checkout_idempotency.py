@@ -1,0 +1,116 @@
+"""Checkout's Idempotency-Key is claimed in the statement that writes the order (core.idempotency,
+`claimed_in_writes`): no claim before the work, yet replays, refusals, other bodies and races behave as with a
+claim made first."""
+
+import threading
+
+from sqlalchemy import func, select
+
+from core.db import unit_of_work
+from core.idempotency import IdempotencyRecord
+from core.tenancy import tenant_scope
+from shop.orders.models import Order
+from tests.api.shop.builders import create_product, sku_id, stock_of
+
+
+def checkout(shopper, product, quantity, key):
+    return shopper.post("/v1/storefront/orders", {"lines": [{"sku_id": sku_id(product), "quantity": quantity}]},
+                        headers={"Idempotency-Key": key})
+
+
+def orders_of(tenant, shopper) -> int:
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        return session.scalar(select(func.count()).select_from(Order).where(Order.customer_id == shopper.customer_id))
+
+
+def record_of(tenant, key) -> IdempotencyRecord | None:
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        return session.scalars(select(IdempotencyRecord).where(IdempotencyRecord.key == key)).one_or_none()
+
+
+def test_the_claim_commits_with_the_order_and_holds_its_response(tenant):
+    tea = create_product(tenant)
+    shopper = tenant.consumer()
+
+    first = checkout(shopper, tea, 2, "cart-a")
+
+    assert first.status_code == 201
+    record = record_of(tenant, "cart-a")
+    assert record.response_status == 201 and record.locked_until is None
+    assert record.response_body == first.get_data(as_text=True)
+
+
+def test_a_refused_checkout_is_replayed_even_once_it_could_succeed(tenant):
+    tea = create_product(tenant, skus=[{"price": 500, "stock": 1}])
+    shopper = tenant.consumer()
+
+    refused = checkout(shopper, tea, 3, "cart-b")
+    tenant.admin.patch(f"/v1/admin/skus/{sku_id(tea)}", {"stock": 10}, expect=200)
+    retried = checkout(shopper, tea, 3, "cart-b")
+
+    assert refused.status_code == retried.status_code == 409
+    assert retried.get_json()["reason"] == "out_of_stock"
+    assert retried.headers["Idempotent-Replayed"] == "true"
+    assert orders_of(tenant, shopper) == 0
+    assert stock_of(tenant, tea) == 10
+
+
+def test_the_same_key_with_another_cart_changes_nothing(tenant):
+    tea = create_product(tenant)
+    shopper = tenant.consumer()
+    checkout(shopper, tea, 2, "cart-c")
+
+    other = checkout(shopper, tea, 5, "cart-c")
+
+    assert other.status_code == 422
+    assert other.get_json()["reason"] == "idempotency_key_reused"
+    assert orders_of(tenant, shopper) == 1
+    assert stock_of(tenant, tea) == 8
+
+
+def test_a_key_whose_first_use_was_refused_and_then_another_cart_is_refused(tenant):
+    tea = create_product(tenant, skus=[{"price": 500, "stock": 1}])
+    shopper = tenant.consumer()
+    checkout(shopper, tea, 3, "cart-d")
+
+    other = checkout(shopper, tea, 1, "cart-d")
+
+    assert other.status_code == 422
+    assert orders_of(tenant, shopper) == 0
+    assert stock_of(tenant, tea) == 1
+
+
+def test_keys_are_the_customers_own(tenant):
+    tea = create_product(tenant)
+    alice, bob = tenant.consumer("alice"), tenant.consumer("bob")
+
+    mine, theirs = checkout(alice, tea, 1, "cart-e"), checkout(bob, tea, 1, "cart-e")
+
+    assert mine.status_code == theirs.status_code == 201
+    assert mine.get_json()["id"] != theirs.get_json()["id"]
+    assert stock_of(tenant, tea) == 8
+
+
+def test_simultaneous_checkouts_with_one_key_place_one_order(app, tenant):
+    tea = create_product(tenant, skus=[{"price": 500, "stock": 100}])
+    shopper = tenant.consumer()
+    barrier = threading.Barrier(6)
+    responses = []
+
+    def send():
+        client = app.test_client()
+        barrier.wait()
+        responses.append(client.post("/v1/storefront/orders", json={"lines": [{"sku_id": sku_id(tea), "quantity": 2}]},
+                                     headers={"Authorization": f"Bearer {shopper.credential}",
+                                              "Idempotency-Key": "cart-race"}))
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert {r.status_code for r in responses} == {201}, [r.get_json() for r in responses]
+    assert len({r.get_json()["id"] for r in responses}) == 1
+    assert orders_of(tenant, shopper) == 1
+    assert stock_of(tenant, tea) == 98
