@@ -15,13 +15,15 @@ calls a provider between them (checkout, refunds) says `@idempotent(own_transact
 keys what it creates by `request_key()` (a unique column), so a retry after a crash finds it.
 `conceal=("field",)` stores that field of the body as null: a secret is shown only once.
 
-Claimed with the view's own writes (`claimed_in_writes=True`, checkout): no claim statement before the view.
-The view writes the key's row (`claim_row()`) in the same statement as what it creates, so the claim commits
-with the work or not at all, and only the stored response costs a round trip. A key used before makes that
-statement fail on the row's primary key (the view's transaction rolls back whole), or the view finds what
-the key created by its natural key; either way the response it would give is not ours to store, and the
-earlier request's is replayed (or its different body refused), as with a claim made first. A refusal is
-checked against the key's record the same way before it is stored.
+Claimed with the view's own writes (`claimed_in_writes=True`: checkout and the offline payment): no claim
+statement before the view runs, so a keyed request costs one round trip more than an unkeyed one, not two.
+A view that owns its transactions writes the key's row (`claim_row()`) in the statement that creates what it
+makes, and its response is stored after it; in a view run in one transaction the key's row, response and
+all, is the transaction's last statement. Either way the claim commits with the work or not at all. A key used
+before makes that statement fail on the row's primary key (the view's transaction rolls back whole), or the
+view finds what the key created by its natural key; then the earlier request's response is replayed (or its
+different body refused) instead of this one's, as with a claim made first. A refusal is checked against the
+key's record the same way before it is stored.
 """
 
 from __future__ import annotations
@@ -200,11 +202,10 @@ def idempotent(view=None, *, own_transactions: bool = False, conceal: tuple[str,
     `@idempotent`: the view's units of work and the stored response commit as one transaction.
     `@idempotent(own_transactions=True)`: the view commits on its own (it calls a provider between
     transactions); what it creates must be unique on `request_key()`. `conceal`: body fields that
-    replays return as null (secrets). `claimed_in_writes` (with `own_transactions`): the view puts `claim_row()`
-    into its first write, instead of a claim statement before it runs (see the module's docstring).
+    replays return as null (secrets). `claimed_in_writes`: no claim statement before the view runs; with
+    `own_transactions` the view puts `claim_row()` into its first write, otherwise the key's row is inserted
+    with the response at the end of the view's transaction (see the module's docstring).
     """
-    if claimed_in_writes and not own_transactions:
-        raise ValueError("claimed_in_writes needs own_transactions: the claim commits with the view's first write")
     if view is None:
         return lambda decorated: idempotent(decorated, own_transactions=own_transactions, conceal=conceal,
                                             claimed_in_writes=claimed_in_writes)
@@ -221,9 +222,10 @@ def idempotent(view=None, *, own_transactions: bool = False, conceal: tuple[str,
         fingerprint = _fingerprint()
         if claimed_in_writes:
             g.idempotency_claim, g.idempotency_fresh = (scope, key), True
-            g.idempotency_unwritten = _claim_values(scope, key, fingerprint)
-            return _run_claimed_in_writes(view, args, kwargs, scope=scope, key=key, fingerprint=fingerprint,
-                                          conceal=conceal)
+            if own_transactions:
+                g.idempotency_unwritten = _claim_values(scope, key, fingerprint)
+            run = _run_claimed_in_writes if own_transactions else _run_and_record_together
+            return run(view, args, kwargs, scope=scope, key=key, fingerprint=fingerprint, conceal=conceal)
         record = _claim(scope, key, fingerprint)
         if record is not None:
             if record.response_status is not None:
@@ -314,6 +316,37 @@ def _run_claimed_in_writes(view, args, kwargs, *, scope: str, key: str, fingerpr
         _release(scope, key)
         return response
     return _store_ours_or_replay(scope, key, fingerprint, response, conceal=conceal)
+
+
+def _run_and_record_together(view, args, kwargs, *, scope: str, key: str, fingerprint: str,
+                             conceal: tuple[str, ...]) -> Response:
+    try:
+        with enclosing_unit_of_work() as session:
+            response = _as_response(view(*args, **kwargs))
+            if _worth_keeping(response):
+                # The claim and the response in one INSERT, the transaction's last statement: a key used before
+                # fails it (after the earlier request commits, if it is still running) and everything rolls back.
+                session.execute(_RECORD, {**_claim_values(scope, key, fingerprint), "locked_until": None,
+                                          "response_status": response.status_code,
+                                          "response_body": _kept_body(response, conceal)})
+    except IntegrityError:
+        earlier = _earlier_outcome(scope, key, fingerprint)
+        if earlier is None:  # the key was free after all: the failure was something else; leave it free
+            _release(scope, key)
+            raise
+        return earlier
+    except (DomainError, HTTPException) as error:  # rolled back: nothing happened and nothing was claimed
+        response = _error_response(error)
+        if not _worth_keeping(response):
+            if response.status_code >= 500:
+                raise
+            return response
+        return _store_ours_or_replay(scope, key, fingerprint, response, conceal=())
+    faults.reached("idempotency.committed")
+    return response
+
+
+_RECORD = IdempotencyRecord.__table__.insert()
 
 
 def _store_ours_or_replay(scope: str, key: str, fingerprint: str, response: Response, *,

@@ -98,7 +98,7 @@ class ConfirmReceipt(MethodView):
 
 @blp.route("/<order_id>/offline-payment")
 class OfflinePayment(MethodView):
-    @idempotent
+    @idempotent(claimed_in_writes=True)  # the key's row goes in with the response: one round trip, not two
     @consumer
     @blp.response(200, OrderSchema)
     def post(self, order_id):

@@ -1,6 +1,7 @@
-"""Checkout's Idempotency-Key is claimed in the statement that writes the order (core.idempotency,
-`claimed_in_writes`): no claim before the work, yet replays, refusals, other bodies and races behave as with a
-claim made first."""
+"""Checkout's and the offline payment's Idempotency-Key is claimed with their writes (core.idempotency,
+`claimed_in_writes`): checkout's in the statement that writes the order, the payment's as its transaction's last
+statement. No claim before the work, yet replays, refusals, other bodies and races behave as with a claim made
+first."""
 
 import threading
 
@@ -114,3 +115,70 @@ def test_simultaneous_checkouts_with_one_key_place_one_order(app, tenant):
     assert len({r.get_json()["id"] for r in responses}) == 1
     assert orders_of(tenant, shopper) == 1
     assert stock_of(tenant, tea) == 98
+
+
+def pay(client_or_caller, order_id, key, credential=None):
+    path = f"/v1/storefront/orders/{order_id}/offline-payment"
+    if credential is None:
+        return client_or_caller.post(path, {}, headers={"Idempotency-Key": key})
+    return client_or_caller.post(path, json={}, headers={"Authorization": f"Bearer {credential}",
+                                                         "Idempotency-Key": key})
+
+
+def paid_tenant(tenant):
+    tenant.settings({"payments": {"offline_self_confirm": True}})
+    return tenant
+
+
+def test_a_keyed_payment_is_recorded_with_its_response_and_replayed(tenant):
+    tea = create_product(paid_tenant(tenant))
+    shopper = tenant.consumer()
+    order = checkout(shopper, tea, 1, "cart-f").get_json()
+
+    first = pay(shopper, order["id"], "pay-f")
+    again = pay(shopper, order["id"], "pay-f")
+
+    assert first.status_code == again.status_code == 200
+    assert first.get_json()["status"] == "paid" and "Idempotent-Replayed" not in first.headers
+    assert again.headers["Idempotent-Replayed"] == "true" and again.get_json() == first.get_json()
+    record = record_of(tenant, "pay-f")
+    assert (record.response_status, record.locked_until) == (200, None)
+
+
+def test_a_refused_keyed_payment_is_replayed_and_another_order_under_its_key_is_refused(tenant):
+    tea = create_product(paid_tenant(tenant))
+    alice, bob = tenant.consumer("alice"), tenant.consumer("bob")
+    alices = checkout(alice, tea, 1, "cart-g").get_json()
+    bobs = checkout(bob, tea, 1, "cart-h").get_json()
+
+    refused = pay(bob, alices["id"], "pay-g")  # not his order
+    again = pay(bob, alices["id"], "pay-g")
+    other = pay(bob, bobs["id"], "pay-g")
+
+    assert refused.status_code == again.status_code == 404
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert other.status_code == 422 and other.get_json()["reason"] == "idempotency_key_reused"
+    assert bob.get(f"/v1/storefront/orders/{bobs['id']}", expect=200).get_json()["status"] == "pending_payment"
+
+
+def test_simultaneous_payments_with_one_key_pay_once_and_answer_alike(app, tenant):
+    tea = create_product(paid_tenant(tenant))
+    shopper = tenant.consumer()
+    order = checkout(shopper, tea, 1, "cart-i").get_json()
+    barrier = threading.Barrier(6)
+    responses = []
+
+    def send():
+        client = app.test_client()
+        barrier.wait()
+        responses.append(pay(client, order["id"], "pay-race", credential=shopper.credential))
+
+    threads = [threading.Thread(target=send) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert {r.status_code for r in responses} == {200}, [r.get_json() for r in responses]
+    assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in responses) == 5
+    assert len({r.get_data(as_text=True) for r in responses}) == 1

@@ -24,7 +24,7 @@ PLAIN = {"checkout": 5, "payment": 8}
 LOADED = {"checkout": 15, "payment": 19}
 # With an Idempotency-Key on both: the key's claim and its stored response, one autocommitted statement each
 # (the payment stores its response in its own transaction).
-KEYED = {"checkout": 6, "payment": 10}
+KEYED = {"checkout": 6, "payment": 9}
 
 
 @pytest.fixture
