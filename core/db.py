@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -9,7 +10,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, MetaData, String, Table, bindparam, create_engine, event, func, inspect, select
+from sqlalchemy import JSON, DateTime, MetaData, String, Table, create_engine, event, func, inspect, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DisconnectionError
@@ -292,27 +293,61 @@ _together: dict[tuple, object] = {}
 
 
 def _written_together(rows: list[NewRow]) -> tuple[object, dict]:
-    """The one statement (cached per shape) that inserts `rows`, and its parameters. Every row's tenant_id
-    is the one `:tenant_id` parameter, which the tenancy hook checks is the current tenant."""
+    """The one statement (cached per shape) that inserts `rows`, and its parameters.
+
+    Rows of one table with the same columns travel as one JSON array (`jsonb_populate_recordset` over the
+    table's row type gives each value its column's type), so the statement has a parameter per group of rows,
+    not per value: it stays small enough for the driver to keep its parsed form, and the shape does not
+    change with the number of lines. Every row's tenant_id is the one `:tenant_id` parameter (the JSON's is
+    not read), which the tenancy hook checks is the current tenant.
+    """
     tenant_ids = {row.values["tenant_id"] for row in rows if row.values.get("tenant_id") is not None}
-    if len(tenant_ids) > 1:
-        raise ValueError("rows written together belong to one tenant")
-    shared = "tenant_id" if tenant_ids else None
-    shape = tuple((row.table.name, tuple(row.values), row.skip_conflicts_on) for row in rows)
+    if len(tenant_ids) != 1:
+        raise ValueError("rows written together belong to one tenant, named on each")
+    groups: list[tuple[NewRow, list[dict]]] = []
+    for row in rows:
+        if groups and _same_shape(groups[-1][0], row):
+            groups[-1][1].append(row.values)
+        else:
+            groups.append((row, [row.values]))
+    shape = tuple((row.table.name, tuple(row.values), row.skip_conflicts_on) for row, _ in groups)
     statement = _together.get(shape)
     if statement is None:
         if len(_together) >= _TOGETHER_SHAPES:
             _together.clear()
-        statement = _together[shape] = insert_together_statement([
-            _insert_of(NewRow(row.table, {
-                key: bindparam(shared if key == "tenant_id" and shared else f"r{n}_{key}", type_=row.table.c[key].type)
-                for key in row.values}, row.skip_conflicts_on), postgresql.insert)
-            for n, row in enumerate(rows)])
-    parameters = {f"r{n}_{key}": value for n, row in enumerate(rows) for key, value in row.values.items()
-                  if not (key == "tenant_id" and shared)}
-    if shared:
-        parameters["tenant_id"] = tenant_ids.pop()
+        statement = _together[shape] = _together_statement([row for row, _ in groups])
+    parameters = {f"rows_{n}": json.dumps(values, default=_json_value, separators=(",", ":"))
+                  for n, (_, values) in enumerate(groups)}
+    parameters["tenant_id"] = tenant_ids.pop()
     return statement, parameters
+
+
+def _same_shape(first: NewRow, row: NewRow) -> bool:
+    return (first.table is row.table and first.skip_conflicts_on == row.skip_conflicts_on
+            and first.values.keys() == row.values.keys())
+
+
+def _json_value(value):
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: timestamps are UTC-aware")
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def _together_statement(groups: list[NewRow]):
+    ctes = []
+    for n, row in enumerate(groups):
+        table, names = row.table, list(row.values)
+        selected = ", ".join(":tenant_id" if name == "tenant_id" else f"r.{table.c[name].name}" for name in names)
+        conflict = (f" ON CONFLICT ({', '.join(row.skip_conflicts_on)}) DO NOTHING" if row.skip_conflicts_on else "")
+        key = table.primary_key.columns[0].name
+        columns = ", ".join(table.c[name].name for name in names)
+        ctes.append(f"written_{n} AS (INSERT INTO {table.name} ({columns}) SELECT {selected} "
+                    f"FROM jsonb_populate_recordset(NULL::{table.name}, CAST(:rows_{n} AS jsonb)) AS r"
+                    f"{conflict} RETURNING {key})")
+    counts = ", ".join(f"(SELECT count(*) FROM written_{n})" for n in range(len(groups)))
+    return text(f"WITH {', '.join(ctes)} SELECT {counts}")
 
 
 def row_of(obj) -> dict:

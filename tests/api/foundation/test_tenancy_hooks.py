@@ -5,7 +5,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 
 from core import clock
 from core.bulk import copy_into_staging
-from core.db import insert_ignoring_conflicts, insert_together, unit_of_work
+from core.db import NewRow, insert_ignoring_conflicts, insert_together, unit_of_work, write_new
 from core.errors import TenantScopeMissing, TenantScopeViolation
 from core.ids import new_id
 from core.tenancy import all_tenants, tenant_scope
@@ -175,6 +175,25 @@ def test_inserts_written_together_must_each_name_the_current_tenant(tenant, othe
 
     assert len(nicknames(tenant.id, "together-1") + nicknames(tenant.id, "together-2")) == 2
     assert nicknames(tenant.id, "together-3") == [] and nicknames(other_tenant.id, "smuggled") == []
+
+
+def test_rows_written_new_in_one_statement_must_belong_to_the_current_tenant(tenant, other_tenant):
+    # core.db.write_new (checkout's order, lines, payment, job and key claim) binds every row's tenant_id to the
+    # one :tenant_id parameter of a statement built once: the hook checks that parameter is the current tenant.
+    def customer(tenant_id, openid):
+        return NewRow(CUSTOMERS, {"tenant_id": tenant_id, "id": new_id("cus"), "openid": openid, "provider": "dev",
+                                  "invite_code": new_id("inv")[-12:], "created_at": clock.now()})
+
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        write_new(session, [], also=(customer(tenant.id, "new-1"), customer(tenant.id, "new-2")))
+    with pytest.raises(TenantScopeViolation), unit_of_work() as session, tenant_scope(tenant.id):
+        write_new(session, [], also=(customer(other_tenant.id, "smuggled-new"),))
+    with pytest.raises(ValueError), unit_of_work() as session, tenant_scope(tenant.id):
+        write_new(session, [], also=(customer(tenant.id, "new-3"), customer(other_tenant.id, "smuggled-too")))
+
+    assert len(nicknames(tenant.id, "new-1") + nicknames(tenant.id, "new-2")) == 2
+    assert nicknames(other_tenant.id, "smuggled-new") == nicknames(other_tenant.id, "smuggled-too") == []
+    assert nicknames(tenant.id, "new-3") == []
 
 
 def test_a_core_statement_pinned_to_the_current_tenant_runs(tenant, other_tenant):
