@@ -37,7 +37,7 @@ _STAGE_CASE = "CASE {} ELSE '{}' END".format(
 _WRITE_AND_REFRESH = """
 WITH touched AS (
     {write}
-    RETURNING order_id, customer_id, paid_amount - refunded_total AS net, fully_refunded, paid_at
+    RETURNING order_id, customer_id, fully_refunded, paid_at
 ), orders AS (
     SELECT paid_at FROM segment_orders
     WHERE tenant_id = :tenant_id AND customer_id = :customer_id AND NOT fully_refunded
