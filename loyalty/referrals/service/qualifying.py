@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, bindparam, text, update
 from sqlalchemy.orm import Session
 
 from core import clock, jobs
-from core.db import insert_ignoring_conflicts
+from core.db import UTCDateTime, insert_ignoring_conflicts
 from core.tenancy import require_tenant_id
 from loyalty.referrals.models import Referral, ReferralDailyCount
 from loyalty.referrals.rules import amount_qualifies, local_day
@@ -24,12 +24,27 @@ from tenants.settings import service as settings
 REWARD_JOB = "loyalty.referrals.reward"
 
 
+# Every checkout and payment of every buyer runs these (issue 14): SQL text that never changes, so no
+# statement is built per order and each is prepared once; `:tenant_id` bound as the tenancy hook demands.
+_FIRST_ORDERED = text(
+    "UPDATE referrals SET first_ordered_at = :now "
+    "WHERE tenant_id = :tenant_id AND invitee_id = :invitee_id AND first_ordered_at IS NULL"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+_FIRST_PAID = text(
+    "UPDATE referrals SET first_paid_at = :now, first_ordered_at = coalesce(first_ordered_at, :now) "
+    "WHERE tenant_id = :tenant_id AND id = :id AND first_paid_at IS NULL"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+# Most buyers were referred by nobody: then this finds nothing, and is all a payment asks of referrals.
+_REFERRAL_OF = text(
+    "SELECT id, inviter_id, invitee_id, status, first_paid_at FROM referrals "
+    "WHERE tenant_id = :tenant_id AND invitee_id = :invitee_id"
+).columns(first_paid_at=UTCDateTime())
+
+
 def record_order_placed(session: Session, *, customer_id: str) -> None:
     """The funnel's `ordered`: when the invitee (if this customer is one) first placed an order."""
-    session.execute(
-        update(Referral).where(Referral.invitee_id == customer_id, Referral.first_ordered_at.is_(None))
-        .values(first_ordered_at=clock.now()).execution_options(synchronize_session=False)
-    )
+    session.execute(_FIRST_ORDERED, {"tenant_id": require_tenant_id(), "invitee_id": customer_id,
+                                     "now": clock.now()})
 
 
 def record_order_paid(session: Session, *, customer_id: str, order_id: str, amount: int) -> None:
@@ -38,12 +53,7 @@ def record_order_paid(session: Session, *, customer_id: str, order_id: str, amou
     if referral is None:
         return
     if referral.first_paid_at is None:
-        now = clock.now()
-        session.execute(
-            update(Referral).where(Referral.id == referral.id, Referral.first_paid_at.is_(None))
-            .values(first_paid_at=now, first_ordered_at=func.coalesce(Referral.first_ordered_at, now))
-            .execution_options(synchronize_session=False)
-        )
+        session.execute(_FIRST_PAID, {"tenant_id": require_tenant_id(), "id": referral.id, "now": clock.now()})
     _qualify(session, referral, order_id=order_id, amount=amount, rule="first_order_paid")
 
 
@@ -55,11 +65,12 @@ def record_order_final(session: Session, *, customer_id: str, order_id: str, amo
         _qualify(session, referral, order_id=order_id, amount=amount_kept, rule="first_order_final")
 
 
-def _referral_of(session: Session, *, invitee_id: str) -> Referral | None:
-    return session.scalars(select(Referral).where(Referral.invitee_id == invitee_id)).one_or_none()
+def _referral_of(session: Session, *, invitee_id: str) -> Row | None:
+    """What qualification reads of the invitee's referral (a row, not an entity: nothing to keep in step)."""
+    return session.execute(_REFERRAL_OF, {"tenant_id": require_tenant_id(), "invitee_id": invitee_id}).one_or_none()
 
 
-def _qualify(session: Session, referral: Referral, *, order_id: str, amount: int, rule: str) -> None:
+def _qualify(session: Session, referral: Row, *, order_id: str, amount: int, rule: str) -> None:
     if referral.status != "pending":  # the common case, read cheaply; the guarded update below decides
         return
     rules = referral_rules(session)
@@ -82,11 +93,18 @@ def _qualify(session: Session, referral: Referral, *, order_id: str, amount: int
     if not _within_daily_cap(session, inviter_id=referral.inviter_id, day=day, cap=rules["inviter_daily_cap"]):
         session.execute(update(Referral).where(Referral.id == referral.id).values(status="capped")
                         .execution_options(synchronize_session=False))
-    session.expire(referral)
+    _forget(session, referral.id)
     jobs.enqueue(session, REWARD_JOB, key=f"referral:{referral.id}:reward", referral_id=referral.id)
 
 
-def _eligible(session: Session, referral: Referral, *, amount: int) -> bool:
+def _forget(session: Session, referral_id: str) -> None:
+    """An entity of this referral loaded earlier in the session is stale now: read it again when asked."""
+    loaded = session.identity_map.get(session.identity_key(Referral, (require_tenant_id(), referral_id)))
+    if loaded is not None:
+        session.expire(loaded)
+
+
+def _eligible(session: Session, referral: Row, *, amount: int) -> bool:
     """Abuse guards (docs/decisions.md): real money at least `earn_min_order_amount`, and no dev-login
     account on either side where dev login is off (such accounts are test fixtures, not people)."""
     if not amount_qualifies(amount, minimum=loyalty_rules(session)["earn_min_order_amount"]):

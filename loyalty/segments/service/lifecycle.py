@@ -52,11 +52,16 @@ def refresh_stages(session: Session, *, customer_ids: Iterable[str] | None = Non
     guard_before = now if whole_tenant else None
     write = _WRITE_CHANGES.get(session.get_bind().dialect.name, _read_then_write)
     changes = write(session, changed, tenant_id=tenant_id, now=now, thresholds=thresholds, guard_before=guard_before)
+    publish_changes(session, changes, tenant_id=tenant_id)
+    return changes
+
+
+def publish_changes(session: Session, changes: list[StageChange], *, tenant_id: str) -> None:
+    """A CustomerStageChanged event per stage written."""
     for change in changes:
         events.publish(session, events.CustomerStageChanged(
             tenant_id=tenant_id, customer_id=change.customer_id, stage=change.stage,
             previous_stage=change.previous_stage, since=change.since.isoformat()))
-    return changes
 
 
 def _upsert(session: Session, *, guard_before: datetime | None, rows: Select | None = None,
