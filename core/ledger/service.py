@@ -35,7 +35,7 @@ def post(session: Session, *, kind: str, key: str, postings: Iterable[Posting], 
     """Record one balanced transaction once; returns its id, or None if `key` was posted before or nothing moves.
 
     Legs on the same account and currency are netted first, so a transaction holds one entry per account.
-    Raw inserts (two statements whatever the number of legs), so they name tenant_id themselves.
+    Raw inserts (one statement on PostgreSQL, two on SQLite, whatever the number of legs), naming tenant_id.
     """
     tenant_id = require_tenant_id()
     legs = _netted(postings)
@@ -43,6 +43,11 @@ def post(session: Session, *, kind: str, key: str, postings: Iterable[Posting], 
         return None
     at = at or clock.now()
     transaction_id = new_id("ltx")
+    if session.get_bind().dialect.name == "postgresql":
+        posted = session.execute(_POST_TOGETHER, {
+            "tenant_id": tenant_id, "transaction_id": transaction_id, "kind": kind, "key": key,
+            "reference": reference, "at": at, **_leg_arrays(legs)}).scalar_one()
+        return transaction_id if posted else None  # 0: this effect was recorded by an earlier run
     inserted = insert_ignoring_conflicts(
         session, LedgerTransaction.__table__,
         {"tenant_id": tenant_id, "id": transaction_id, "kind": kind, "key": key, "reference": reference,
@@ -54,22 +59,29 @@ def post(session: Session, *, kind: str, key: str, postings: Iterable[Posting], 
     return transaction_id
 
 
-# PostgreSQL: every leg in one statement whose text never changes (arrays, unnested), so it is prepared and
-# cached once, where a multi-row VALUES of a settlement batch's 200 legs took longer to compile than to run.
-_INSERT_UNNESTED = text(
-    "INSERT INTO ledger_entries (tenant_id, id, transaction_id, account, currency, amount, created_at) "
-    "SELECT :tenant_id, unnest(CAST(:ids AS text[])), :transaction_id, unnest(CAST(:accounts AS text[])), "
-    "unnest(CAST(:currencies AS text[])), unnest(CAST(:amounts AS bigint[])), :at")
+# PostgreSQL: the transaction and its legs in one round trip, a statement whose text never changes (the legs are
+# arrays, unnested), so it is prepared once, where a multi-row VALUES of a settlement batch's 200 legs took
+# longer to compile than to run. The legs are written only if the transaction was (its key not posted before:
+# the INSERT's RETURNING is empty otherwise); their foreign key to it is checked at the end of the statement.
+_POST_TOGETHER = text(
+    "WITH posted AS (INSERT INTO ledger_transactions (tenant_id, id, kind, key, reference, created_at) "
+    "VALUES (:tenant_id, :transaction_id, :kind, :key, :reference, :at) "
+    "ON CONFLICT (tenant_id, key) DO NOTHING RETURNING id), "
+    "legs AS (INSERT INTO ledger_entries (tenant_id, id, transaction_id, account, currency, amount, created_at) "
+    "SELECT :tenant_id, leg.id, posted.id, leg.account, leg.currency, leg.amount, :at FROM posted, "
+    "unnest(CAST(:ids AS text[]), CAST(:accounts AS text[]), CAST(:currencies AS text[]), "
+    "CAST(:amounts AS bigint[])) AS leg (id, account, currency, amount) RETURNING 1) "
+    "SELECT count(*) FROM posted")
+
+
+def _leg_arrays(legs: dict[tuple[str, str], int]) -> dict:
+    return {"ids": [new_id("len") for _ in legs], "accounts": [account for account, _currency in legs],
+            "currencies": [currency for _account, currency in legs], "amounts": list(legs.values())}
 
 
 def _insert_entries(session: Session, *, tenant_id: str, transaction_id: str, at: datetime,
                     legs: dict[tuple[str, str], int]) -> None:
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(_INSERT_UNNESTED, {
-            "tenant_id": tenant_id, "transaction_id": transaction_id, "at": at,
-            "ids": [new_id("len") for _ in legs], "accounts": [account for account, _currency in legs],
-            "currencies": [currency for _account, currency in legs], "amounts": list(legs.values())})
-        return
+    """SQLite (the embedded default): the legs after their transaction, in one executemany."""
     session.execute(LedgerEntry.__table__.insert(), [
         {"tenant_id": tenant_id, "id": new_id("len"), "transaction_id": transaction_id, "account": account,
          "currency": currency, "amount": amount, "created_at": at}

@@ -77,7 +77,7 @@ def test_a_worker_killed_mid_batch_settles_nothing_and_a_new_worker_finishes_the
         with psycopg.connect(database_url, autocommit=True) as watcher:
             row = watcher.execute("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                                   "AND datname = current_database() "
-                                  "AND query LIKE 'INSERT INTO ledger_transactions%%'").fetchone()
+                                  "AND query LIKE '%%INSERT INTO ledger_transactions%%'").fetchone()
             return row[0] if row else None
 
     assert wait_until(lambda: worker_backend() is not None, timeout=240), doomed.stop()
