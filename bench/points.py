@@ -123,9 +123,21 @@ def expire_with_the_job(tenant_ids: list[str]) -> None:
         pass
 
 
-def expire_with_plain_sql(url: str, *, with_entries: bool) -> None:
+def expire_with_plain_sql(url: str, *, with_entries: bool, with_draws: bool = False) -> None:
     with psycopg.connect(url) as connection:
-        if with_entries:
+        if with_draws:  # the entries as the job writes them: each customer's lots in `draws`
+            connection.execute("""
+                WITH expired AS (
+                    UPDATE points_lots SET expired = expired + remaining, remaining = 0
+                    WHERE remaining > 0 AND expires_at <= now()
+                    RETURNING tenant_id, customer_id, id, expired AS points)
+                INSERT INTO points_entries (tenant_id, id, customer_id, kind, points, source, draws, created_at)
+                SELECT tenant_id, 'pte_' || md5(customer_id), customer_id, 'expire', -sum(points),
+                       'expire:' || customer_id, jsonb_agg(jsonb_build_object('lot_id', id, 'points', points)),
+                       now()
+                FROM expired GROUP BY tenant_id, customer_id
+            """)
+        elif with_entries:
             connection.execute("""
                 WITH expired AS (
                     UPDATE points_lots SET expired = expired + remaining, remaining = 0
@@ -218,6 +230,39 @@ def credit_with_plain_inserts(tenant_ids: list[str], orders: int) -> None:
                 session.execute(PointsLot.__table__.insert(), lots)
 
 
+def credit_with_bare_unnest(url: str, tenant_ids: list[str], orders: int) -> None:
+    """The same rows again, by the leanest statements: psycopg alone (no SQLAlchemy, no tenancy hook), two
+    `INSERT … SELECT unnest(…)` a transaction, entries then lots. No account lock, no check for a credit
+    made before: only the rows' writing."""
+    from core import clock
+    from core.ids import new_ids
+
+    per_tenant = orders // len(tenant_ids)
+    now = clock.now()
+    with psycopg.connect(url) as connection:
+        for tenant_id in tenant_ids:
+            for start in range(0, per_tenant, CREDIT_TRANSACTION):
+                count = min(start + CREDIT_TRANSACTION, per_tenant) - start
+                customers = [_customer(tenant_id, n) for n in range(start, start + count)]
+                entry_ids, lot_ids = new_ids("pte", count), new_ids("plt", count)
+                connection.execute("""
+                    INSERT INTO points_entries (tenant_id, id, customer_id, kind, points, source, lot_id,
+                                                available_at, expires_at, created_at)
+                    SELECT %(tenant)s, unnest(%(ids)s::text[]), unnest(%(customers)s::text[]), 'bench', 123,
+                           'bench:' || unnest(%(ids)s::text[]), unnest(%(lots)s::text[]), %(now)s, %(expires)s,
+                           %(now)s
+                """, {"tenant": tenant_id, "ids": entry_ids, "customers": customers, "lots": lot_ids, "now": now,
+                      "expires": now + timedelta(days=365)})
+                connection.execute("""
+                    INSERT INTO points_lots (tenant_id, id, customer_id, entry_id, points, remaining, expired,
+                                             available_at, expires_at, created_at)
+                    SELECT %(tenant)s, unnest(%(lots)s::text[]), unnest(%(customers)s::text[]),
+                           unnest(%(ids)s::text[]), 123, 123, 0, %(now)s, %(expires)s, %(now)s
+                """, {"tenant": tenant_id, "ids": entry_ids, "customers": customers, "lots": lot_ids, "now": now,
+                      "expires": now + timedelta(days=365)})
+                connection.commit()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenants", type=int, default=100)
@@ -225,8 +270,8 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--one-by-one", type=int, default=1_000, help="orders credited one event at a time")
     parser.add_argument("--entries-baseline", action="store_true",
-                        help="also time a plain UPDATE that writes the ledger entries too, and plain UPDATEs "
-                             "one tenant at a time (two more resets)")
+                        help="also time a plain UPDATE that writes the ledger entries too (without and with "
+                             "`draws`), and plain UPDATEs one tenant at a time (three more resets)")
     parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
     args = parser.parse_args()
 
@@ -255,6 +300,9 @@ def main() -> None:
             rows.append(("expire lots: plain UPDATE + INSERT entries (one statement)", lots,
                          timed(lambda: expire_with_plain_sql(url, with_entries=True))))
             reset_lots(url)
+            rows.append(("expire lots: plain UPDATE + INSERT entries with draws (one stmt)", lots,
+                         timed(lambda: expire_with_plain_sql(url, with_entries=True, with_draws=True))))
+            reset_lots(url)
             rows.append(("expire lots: plain UPDATE, one statement per tenant", lots,
                          timed(lambda: expire_per_tenant_with_plain_sql(url, tenant_ids))))
         orders = args.orders // args.tenants * args.tenants
@@ -262,6 +310,8 @@ def main() -> None:
                      timed(lambda: credit_in_batches(tenant_ids, orders))))
         rows.append(("credit paid orders: plain INSERT of the same entry + lot rows", orders,
                      timed(lambda: credit_with_plain_inserts(tenant_ids, orders))))
+        rows.append(("credit paid orders: bare psycopg INSERT … unnest, entries + lots", orders,
+                     timed(lambda: credit_with_bare_unnest(url, tenant_ids, orders))))
         one_by_one = args.one_by_one // args.tenants * args.tenants
         rows.append(("credit paid orders: one OrderPaid event per transaction", one_by_one,
                      timed(lambda: credit_one_event_per_order(tenant_ids, one_by_one))))
