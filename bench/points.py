@@ -7,6 +7,11 @@ real job and crediting code, each beside plain PostgreSQL statements doing the s
 Crediting runs two ways: the batch path (`earn_for_orders`, 1,000 orders a transaction) and, on a sample,
 one OrderPaid event per order as the shop publishes it (the same code with a batch of one).
 
+Baselines, each writing the same rows as the real code: expiry by one plain UPDATE (no entries), the UPDATE
+writing entries too (without, and with `--entries-baseline` also with, the `draws` the job writes), and plain
+UPDATEs one tenant at a time; crediting by SQLAlchemy multi-row INSERTs and by bare psycopg
+`INSERT … SELECT unnest(…)` (the leanest: no account lock, no check for a credit made before).
+
 It creates its own scratch database (migrated), prints a table, and drops the database at the end.
 Figures, not assertions: nothing here fails on a slow machine.
 """

@@ -97,11 +97,11 @@ def _lot_terms(session: Session, credits: list[Credit], now) -> list[dict]:
 # its full amount, whatever else is credited, so order does not matter), the entries (`ON CONFLICT DO NOTHING`:
 # the unique source decides which credits are new, instead of a read first) and the lots of the new ones.
 # `DO UPDATE … WHERE debt > 0` locks every conflicting account (as `FOR UPDATE` would, judged on its latest
-# version) but rewrites and returns only those owing points, so the common case writes no account row; an
-# account inserted here is invisible to others until commit and owes nothing. The text never changes (arrays,
-# unnested), so it is prepared once; it binds `:tenant_id` as the tenancy hook demands.
+# version) but rewrites (and returns) only those owing points, so the common case writes no account row; an
+# account inserted here (returned too, owing nothing) is invisible to others until commit. The text never
+# changes (arrays, unnested), so it is prepared once; it binds `:tenant_id` as the tenancy hook demands.
 _CREDIT = text(
-    "WITH owing AS (INSERT INTO points_accounts AS account (tenant_id, customer_id, held, debt, created_at) "
+    "WITH locked AS (INSERT INTO points_accounts AS account (tenant_id, customer_id, held, debt, created_at) "
     "SELECT :tenant_id, customer_id, 0, 0, :created_at "
     "FROM unnest(CAST(:account_ids AS text[])) AS customer_id ORDER BY customer_id "
     "ON CONFLICT (tenant_id, customer_id) DO UPDATE SET debt = account.debt WHERE account.debt > 0 "
@@ -112,13 +112,13 @@ _CREDIT = text(
     "unnest(CAST(:kinds AS text[])), unnest(CAST(:points AS bigint[])), unnest(CAST(:sources AS text[])), "
     "unnest(CAST(:order_ids AS text[])), unnest(CAST(:lot_ids AS text[])), unnest(CAST(:reasons AS text[])), "
     "unnest(CAST(:available_at AS timestamptz[])), unnest(CAST(:expires_at AS timestamptz[])), :created_at "
-    "WHERE NOT EXISTS (SELECT FROM owing WHERE debt > 0) "
+    "WHERE NOT EXISTS (SELECT FROM locked WHERE debt > 0) "
     "ON CONFLICT (tenant_id, source) DO NOTHING "
     "RETURNING tenant_id, id, customer_id, points, lot_id, available_at, expires_at, created_at, source), "
     "lots AS (INSERT INTO points_lots (tenant_id, id, customer_id, entry_id, points, remaining, expired, "
     "available_at, expires_at, created_at) "
     "SELECT tenant_id, lot_id, customer_id, id, points, points, 0, available_at, expires_at, created_at FROM new) "
-    "SELECT EXISTS (SELECT FROM owing WHERE debt > 0), ARRAY(SELECT source FROM new)")
+    "SELECT EXISTS (SELECT FROM locked WHERE debt > 0), ARRAY(SELECT source FROM new)")
 
 
 def _credit_in_one_statement(session: Session, credits: list[Credit], *, entries: bool) -> list | None:
