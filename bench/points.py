@@ -110,7 +110,18 @@ def reset_lots(url: str, *, lots: int, tenants: int) -> None:
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE points_lots")
         connection.execute("VACUUM ANALYZE points_entries")
+    checkpoint(url)
     print(f"  (lots reset in {time.perf_counter() - started:.0f} s)", flush=True)
+
+
+def checkpoint(url: str) -> None:
+    """Each timed run starts just after a checkpoint, so each pays the same full-page writes to the WAL (where
+    a checkpoint fell during a run swung its time by seconds)."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        try:
+            connection.execute("CHECKPOINT")
+        except psycopg.errors.InsufficientPrivilege:
+            print("  (no CHECKPOINT: not allowed to this user; timings vary more)", flush=True)
 
 
 def timed(action) -> float:
@@ -314,13 +325,17 @@ def main() -> None:
             rows.append(("expire lots: plain UPDATE, one statement per tenant", lots,
                          timed(lambda: expire_per_tenant_with_plain_sql(url, tenant_ids))))
         orders = args.orders // args.tenants * args.tenants
+        checkpoint(url)
         rows.append(("credit paid orders: real code, 1,000 orders a transaction", orders,
                      timed(lambda: credit_in_batches(tenant_ids, orders))))
+        checkpoint(url)
         rows.append(("credit paid orders: plain INSERT of the same entry + lot rows", orders,
                      timed(lambda: credit_with_plain_inserts(tenant_ids, orders))))
+        checkpoint(url)
         rows.append(("credit paid orders: bare psycopg INSERT … unnest, entries + lots", orders,
                      timed(lambda: credit_with_bare_unnest(url, tenant_ids, orders))))
         one_by_one = args.one_by_one // args.tenants * args.tenants
+        checkpoint(url)
         rows.append(("credit paid orders: one OrderPaid event per transaction", one_by_one,
                      timed(lambda: credit_one_event_per_order(tenant_ids, one_by_one))))
 
