@@ -100,9 +100,10 @@ def analyze(url: str) -> None:
 
 def reset_lots(url: str, *, lots: int, tenants: int) -> None:
     """Seed the due lots again, from scratch, and forget the expiry entries: every expiry run starts from the
-    same table, row for row in the same places. (Giving the lots their points back with an UPDATE instead left
-    them in other places run after run, and a tenant's lots found through the index cost 4.5 to 8 s for the same
-    per-tenant UPDATEs depending on where they lay.)"""
+    same table, row for row in the same places, vacuumed, just after a checkpoint. (With lots given their points
+    back by an UPDATE, and no checkpoint, the same per-tenant UPDATEs took from 4.5 to 8 s from one run to the
+    next; with both, 8.2 s twice. The checkpoint looks like most of it: where one fell decided which run paid
+    the full-page writes.)"""
     started = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("TRUNCATE points_lots, points_entries")  # nothing but the seeded lots and expiries yet
