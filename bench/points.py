@@ -7,6 +7,11 @@ real job and crediting code, each beside plain PostgreSQL statements doing the s
 Crediting runs two ways: the batch path (`earn_for_orders`, 1,000 orders a transaction) and, on a sample,
 one OrderPaid event per order as the shop publishes it (the same code with a batch of one).
 
+Baselines, each writing the same rows as the real code: expiry by one plain UPDATE (no entries), the UPDATE
+writing entries too (without, and with `--entries-baseline` also with, the `draws` the job writes), and plain
+UPDATEs one tenant at a time; crediting by SQLAlchemy multi-row INSERTs and by bare psycopg
+`INSERT … SELECT unnest(…)` (the leanest: no account lock, no check for a credit made before).
+
 It creates its own scratch database (migrated), prints a table, and drops the database at the end.
 Figures, not assertions: nothing here fails on a slow machine.
 """
@@ -93,16 +98,31 @@ def analyze(url: str) -> None:
         connection.execute("ANALYZE")
 
 
-def reset_lots(url: str) -> None:
-    """Give every lot its points back and forget the expiry entries; VACUUM so the next run does not pay
-    for the dead rows the previous one left."""
+def reset_lots(url: str, *, lots: int, tenants: int) -> None:
+    """Seed the due lots again, from scratch, and forget the expiry entries: every expiry run starts from the
+    same table, row for row in the same places, vacuumed, just after a checkpoint. (With lots given their points
+    back by an UPDATE, and no checkpoint, the same per-tenant UPDATEs took from 4.5 to 8 s from one run to the
+    next; with both, 8.2 s twice. The checkpoint looks like most of it: where one fell decided which run paid
+    the full-page writes.)"""
     started = time.perf_counter()
     with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute("DELETE FROM points_entries WHERE kind = 'expire'")
-        connection.execute("UPDATE points_lots SET remaining = points, expired = 0")
+        connection.execute("TRUNCATE points_lots, points_entries")  # nothing but the seeded lots and expiries yet
+    seed_due_lots(lots, tenants)
+    with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE points_lots")
         connection.execute("VACUUM ANALYZE points_entries")
+    checkpoint(url)
     print(f"  (lots reset in {time.perf_counter() - started:.0f} s)", flush=True)
+
+
+def checkpoint(url: str) -> None:
+    """Each timed run starts just after a checkpoint, so each pays the same full-page writes to the WAL (where
+    a checkpoint fell during a run swung its time by seconds)."""
+    with psycopg.connect(url, autocommit=True) as connection:
+        try:
+            connection.execute("CHECKPOINT")
+        except psycopg.errors.InsufficientPrivilege:
+            print("  (no CHECKPOINT: not allowed to this user; timings vary more)", flush=True)
 
 
 def timed(action) -> float:
@@ -123,9 +143,21 @@ def expire_with_the_job(tenant_ids: list[str]) -> None:
         pass
 
 
-def expire_with_plain_sql(url: str, *, with_entries: bool) -> None:
+def expire_with_plain_sql(url: str, *, with_entries: bool, with_draws: bool = False) -> None:
     with psycopg.connect(url) as connection:
-        if with_entries:
+        if with_draws:  # the entries as the job writes them: each customer's lots in `draws`
+            connection.execute("""
+                WITH expired AS (
+                    UPDATE points_lots SET expired = expired + remaining, remaining = 0
+                    WHERE remaining > 0 AND expires_at <= now()
+                    RETURNING tenant_id, customer_id, id, expired AS points)
+                INSERT INTO points_entries (tenant_id, id, customer_id, kind, points, source, draws, created_at)
+                SELECT tenant_id, 'pte_' || md5(customer_id), customer_id, 'expire', -sum(points),
+                       'expire:' || customer_id, jsonb_agg(jsonb_build_object('lot_id', id, 'points', points)),
+                       now()
+                FROM expired GROUP BY tenant_id, customer_id
+            """)
+        elif with_entries:
             connection.execute("""
                 WITH expired AS (
                     UPDATE points_lots SET expired = expired + remaining, remaining = 0
@@ -160,7 +192,8 @@ def _customer(tenant_id: str, n: int) -> str:
 
 
 def credit_in_batches(tenant_ids: list[str], orders: int) -> None:
-    """The real crediting code, CREDIT_TRANSACTION paid orders per call and transaction."""
+    """The real crediting code, CREDIT_TRANSACTION paid orders per call and transaction, as the payment's
+    handler calls it (no `PointsEntry` objects built: nothing reads them)."""
     from core.db import unit_of_work
     from core.ids import new_id
     from core.tenancy import tenant_scope
@@ -173,7 +206,7 @@ def credit_in_batches(tenant_ids: list[str], orders: int) -> None:
                 points.earn_for_orders(session, [
                     points.PaidOrder(_customer(tenant_id, n), new_id("ord"), 12_345 + n, "CNY")
                     for n in range(start, min(start + CREDIT_TRANSACTION, per_tenant))
-                ])
+                ], entries=False)
 
 
 def credit_one_event_per_order(tenant_ids: list[str], orders: int) -> None:
@@ -217,6 +250,39 @@ def credit_with_plain_inserts(tenant_ids: list[str], orders: int) -> None:
                 session.execute(PointsLot.__table__.insert(), lots)
 
 
+def credit_with_bare_unnest(url: str, tenant_ids: list[str], orders: int) -> None:
+    """The same rows again, by the leanest statements: psycopg alone (no SQLAlchemy, no tenancy hook), two
+    `INSERT … SELECT unnest(…)` a transaction, entries then lots. No account lock, no check for a credit
+    made before: only the rows' writing."""
+    from core import clock
+    from core.ids import new_ids
+
+    per_tenant = orders // len(tenant_ids)
+    now = clock.now()
+    with psycopg.connect(url) as connection:
+        for tenant_id in tenant_ids:
+            for start in range(0, per_tenant, CREDIT_TRANSACTION):
+                count = min(start + CREDIT_TRANSACTION, per_tenant) - start
+                customers = [_customer(tenant_id, n) for n in range(start, start + count)]
+                entry_ids, lot_ids = new_ids("pte", count), new_ids("plt", count)
+                connection.execute("""
+                    INSERT INTO points_entries (tenant_id, id, customer_id, kind, points, source, lot_id,
+                                                available_at, expires_at, created_at)
+                    SELECT %(tenant)s, unnest(%(ids)s::text[]), unnest(%(customers)s::text[]), 'bench', 123,
+                           'bench:' || unnest(%(ids)s::text[]), unnest(%(lots)s::text[]), %(now)s, %(expires)s,
+                           %(now)s
+                """, {"tenant": tenant_id, "ids": entry_ids, "customers": customers, "lots": lot_ids, "now": now,
+                      "expires": now + timedelta(days=365)})
+                connection.execute("""
+                    INSERT INTO points_lots (tenant_id, id, customer_id, entry_id, points, remaining, expired,
+                                             available_at, expires_at, created_at)
+                    SELECT %(tenant)s, unnest(%(lots)s::text[]), unnest(%(customers)s::text[]),
+                           unnest(%(ids)s::text[]), 123, 123, 0, %(now)s, %(expires)s, %(now)s
+                """, {"tenant": tenant_id, "ids": entry_ids, "customers": customers, "lots": lot_ids, "now": now,
+                      "expires": now + timedelta(days=365)})
+                connection.commit()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tenants", type=int, default=100)
@@ -224,8 +290,8 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=100_000)
     parser.add_argument("--one-by-one", type=int, default=1_000, help="orders credited one event at a time")
     parser.add_argument("--entries-baseline", action="store_true",
-                        help="also time a plain UPDATE that writes the ledger entries too, and plain UPDATEs "
-                             "one tenant at a time (two more resets)")
+                        help="also time a plain UPDATE that writes the ledger entries too (without and with "
+                             "`draws`), and plain UPDATEs one tenant at a time (three more resets)")
     parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL)
     args = parser.parse_args()
 
@@ -240,28 +306,37 @@ def main() -> None:
         started = time.perf_counter()
         tenant_ids = seed_tenants(args.tenants)
         lots = args.lots // (args.tenants * CUSTOMERS_PER_TENANT) * args.tenants * CUSTOMERS_PER_TENANT
-        seed_due_lots(lots, args.tenants)
+        reset_lots(url, lots=lots, tenants=args.tenants)  # seeded as every later reset seeds them, vacuumed alike
         analyze(url)
         print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
 
         rows = []
         rows.append(("expire lots: real job (per tenant, set-based, + ledger entries)", lots,
                      timed(lambda: expire_with_the_job(tenant_ids))))
-        reset_lots(url)
+        reset_lots(url, lots=lots, tenants=args.tenants)
         rows.append(("expire lots: plain UPDATE", lots, timed(lambda: expire_with_plain_sql(url, with_entries=False))))
         if args.entries_baseline:
-            reset_lots(url)
+            reset_lots(url, lots=lots, tenants=args.tenants)
             rows.append(("expire lots: plain UPDATE + INSERT entries (one statement)", lots,
                          timed(lambda: expire_with_plain_sql(url, with_entries=True))))
-            reset_lots(url)
+            reset_lots(url, lots=lots, tenants=args.tenants)
+            rows.append(("expire lots: plain UPDATE + INSERT entries with draws (one stmt)", lots,
+                         timed(lambda: expire_with_plain_sql(url, with_entries=True, with_draws=True))))
+            reset_lots(url, lots=lots, tenants=args.tenants)
             rows.append(("expire lots: plain UPDATE, one statement per tenant", lots,
                          timed(lambda: expire_per_tenant_with_plain_sql(url, tenant_ids))))
         orders = args.orders // args.tenants * args.tenants
+        checkpoint(url)
         rows.append(("credit paid orders: real code, 1,000 orders a transaction", orders,
                      timed(lambda: credit_in_batches(tenant_ids, orders))))
+        checkpoint(url)
         rows.append(("credit paid orders: plain INSERT of the same entry + lot rows", orders,
                      timed(lambda: credit_with_plain_inserts(tenant_ids, orders))))
+        checkpoint(url)
+        rows.append(("credit paid orders: bare psycopg INSERT … unnest, entries + lots", orders,
+                     timed(lambda: credit_with_bare_unnest(url, tenant_ids, orders))))
         one_by_one = args.one_by_one // args.tenants * args.tenants
+        checkpoint(url)
         rows.append(("credit paid orders: one OrderPaid event per transaction", one_by_one,
                      timed(lambda: credit_one_event_per_order(tenant_ids, one_by_one))))
 

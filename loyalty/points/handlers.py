@@ -14,8 +14,9 @@ def on_order_paid(session: Session, event: OrderPaid) -> None:
     with tenant_scope(event.tenant_id):
         if event.points_used:
             points.settle_for_order(session, customer_id=event.customer_id, order_id=event.order_id)
-        points.earn_for_order(session, customer_id=event.customer_id, order_id=event.order_id, paid=event.amount,
-                              currency=event.currency)
+        # Nothing here reads the entry: none is built.
+        points.earn_for_orders(session, [points.PaidOrder(event.customer_id, event.order_id, event.amount,
+                                                          event.currency)], entries=False)
 
 
 def on_order_cancelled(session: Session, event: OrderCancelled) -> None:

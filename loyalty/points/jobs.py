@@ -17,9 +17,9 @@ EXPIRY_BATCH = 10_000
 def expire_points(session: Session, *, batch: int = EXPIRY_BATCH) -> None:
     """Expire what is left of this tenant's due lots, one batch per run.
 
-    A full batch means more may be due: a follow-up job takes the next batch in its own transaction, so a
-    tenant with millions of due lots commits its progress batch by batch and never holds one long
+    When more lots are due than a batch takes, a follow-up job takes the next batch in its own transaction,
+    so a tenant with millions of due lots commits its progress batch by batch and never holds one long
     transaction (the lots themselves are the checkpoint: an expired lot has nothing left to expire).
     """
-    if points.expire_due_lots(session, now=clock.now(), limit=batch) == batch:
+    if points.expire_due_lots(session, now=clock.now(), limit=batch).more:
         enqueue(session, "loyalty.points.expire", batch=batch)

@@ -88,12 +88,7 @@ class CustomerPoints:
 
     def new_lot_terms(self, *, now: datetime, pending_days: int = 0) -> dict:
         """When a credit made now becomes available and expires, by the tenant's points rules."""
-        rules = loyalty_rules(self.session)
-        available_at = now + timedelta(days=pending_days)
-        expiry = rules["points_expiry"]
-        return {"available_at": available_at,
-                "expires_at": expiry_for(available_at, mode=expiry["mode"], days=expiry.get("days"),
-                                         timezone=rules["timezone"])}
+        return new_lot_terms(self.session, now=now, pending_days=pending_days)
 
     def record(self, entry: Entry, *, now: datetime, order_id: str | None = None,
                reason: str | None = None) -> PointsEntry:
@@ -127,6 +122,16 @@ class CustomerPoints:
         self.wallet.changed.clear()
         self.account.held = self.wallet.held
         self.account.debt = self.wallet.debt
+
+
+def new_lot_terms(session: Session, *, now: datetime, pending_days: int = 0) -> dict:
+    """When a credit made now becomes available and expires, by the tenant's points rules."""
+    rules = loyalty_rules(session)
+    available_at = now + timedelta(days=pending_days)
+    expiry = rules["points_expiry"]
+    return {"available_at": available_at,
+            "expires_at": expiry_for(available_at, mode=expiry["mode"], days=expiry.get("days"),
+                                     timezone=rules["timezone"])}
 
 
 def recorded_sources(session: Session, sources: list[str]) -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Row, select, text, update
 from sqlalchemy.orm import Session
@@ -15,12 +16,19 @@ from loyalty.points.models import PointsEntry, PointsLot
 _LOTS = PointsLot.__table__
 
 
-def expire_due_lots(session: Session, *, now: datetime, limit: int) -> int:
-    """Expire what is left of up to `limit` due lots of the current tenant; returns how many lots.
+class Expired(NamedTuple):
+    lots: int  # how many lots the batch expired
+    more: bool  # whether due lots were left beyond it (when the batch began, not held by others)
+
+
+def expire_due_lots(session: Session, *, now: datetime, limit: int) -> Expired:
+    """Expire what is left of up to `limit` due lots of the current tenant.
 
     Raw SQL on tenant tables, so it names tenant_id itself. Set-based, whatever the batch size: zero a
     batch of due lots, locked as it is chosen (skipping lots a customer's operation holds; the next run
     takes them), and write one `expire` entry per customer for what the batch took (its lots in `draws`).
+    It looks for one due lot more than it takes, so a caller knows whether another batch is worth running
+    (a full batch that took the last due lots needs no follow-up).
     """
     expire_batch = _EXPIRE_BATCH_BY_DIALECT.get(session.get_bind().dialect.name, _expire_batch_portably)
     return expire_batch(session, tenant_id=require_tenant_id(), now=now, limit=limit)
@@ -28,9 +36,9 @@ def expire_due_lots(session: Session, *, now: datetime, limit: int) -> int:
 
 def _expire_batch_portably(session: Session, *, tenant_id: str, now: datetime, limit: int) -> int:
     """Any database (SQLite, the embedded default): zero the batch, then write its entries from Python."""
-    expired = _zero_selected_batch(session, tenant_id=tenant_id, now=now, limit=limit)
+    expired, more = _zero_selected_batch(session, tenant_id=tenant_id, now=now, limit=limit)
     if not expired:
-        return 0
+        return Expired(0, more=False)
     draws = defaultdict(list)
     for lot in expired:
         draws[lot.customer_id].append({"lot_id": lot.id, "points": lot.remaining})
@@ -41,7 +49,7 @@ def _expire_batch_portably(session: Session, *, tenant_id: str, now: datetime, l
                         "points": -sum(draw["points"] for draw in taken), "source": f"expire:{entry_id}",
                         "draws": taken, "created_at": now})
     session.execute(PointsEntry.__table__.insert(), entries)
-    return len(expired)
+    return Expired(len(expired), more=more)
 
 
 # PostgreSQL does the whole batch in one round trip: the lots never travel to Python and back (a million
@@ -49,20 +57,26 @@ def _expire_batch_portably(session: Session, *, tenant_id: str, now: datetime, l
 # made in the statement, in our id format, since only the statement knows how many customers a batch touched.
 # The batch's rows are found again by their `ctid` (a direct heap fetch, not a join on the key): safe because
 # `FOR UPDATE` holds them, so nothing can move them before the UPDATE. Every lot chosen is due, so the batch
-# needs no order: sorting ten thousand lots a batch bought nothing.
+# needs no order: sorting ten thousand lots a batch bought nothing. One lot more than the batch is locked (and
+# left as it is) to learn whether a follow-up is needed: a tenant with exactly a batch of due lots ran a second,
+# empty job. The `draws` document is written as JSON text and parsed once per customer: half the time of
+# `jsonb_agg(jsonb_build_object(…))` per lot (`to_json` quotes the id).
 _EXPIRE_BATCH = """
-    WITH due AS (
+    WITH candidates AS (
         SELECT ctid, remaining FROM points_lots
         WHERE tenant_id = :tenant_id AND remaining > 0 AND expires_at <= :now
-        LIMIT :limit
+        LIMIT :limit + 1
         FOR UPDATE SKIP LOCKED
+    ), due AS (
+        SELECT ctid, remaining FROM candidates LIMIT :limit
     ), zeroed AS (
         UPDATE points_lots AS lot SET expired = lot.expired + due.remaining, remaining = 0
         FROM due WHERE lot.ctid = due.ctid
         RETURNING lot.customer_id, lot.id, due.remaining
     ), per_customer AS (
         SELECT customer_id, -sum(remaining) AS points,
-               jsonb_agg(jsonb_build_object('lot_id', id, 'points', remaining)) AS draws,
+               CAST('[' || string_agg('{{"lot_id": ' || to_json(id) || ', "points": ' || remaining || '}}', ', ')
+                    || ']' AS jsonb) AS draws,
                sha256(uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())) AS random_bytes
         FROM zeroed GROUP BY customer_id
     ), entries AS MATERIALIZED (
@@ -71,13 +85,14 @@ _EXPIRE_BATCH = """
         INSERT INTO points_entries (tenant_id, id, customer_id, kind, points, source, draws, created_at)
         SELECT tenant_id, id, customer_id, 'expire', points, 'expire:' || id, draws, :now FROM entries
     )
-    SELECT count(*) FROM zeroed
+    SELECT count(*), (SELECT count(*) FROM candidates) > :limit FROM zeroed
 """
 
 
-def _expire_batch_in_one_statement(session: Session, *, tenant_id: str, now: datetime, limit: int) -> int:
+def _expire_batch_in_one_statement(session: Session, *, tenant_id: str, now: datetime, limit: int) -> Expired:
     statement = text(_EXPIRE_BATCH.format(entry_id=sql_new_id("pte", random_bytes="random_bytes")))
-    return session.execute(statement, {"tenant_id": tenant_id, "now": now, "limit": limit}).scalar_one()
+    lots, more = session.execute(statement, {"tenant_id": tenant_id, "now": now, "limit": limit}).one()
+    return Expired(lots, more=more)
 
 
 def _due(tenant_id: str, now: datetime, limit: int):
@@ -89,16 +104,19 @@ def _due(tenant_id: str, now: datetime, limit: int):
     )
 
 
-def _zero_selected_batch(session: Session, *, tenant_id: str, now: datetime, limit: int) -> list[Row]:
-    """SQLite (whose RETURNING sees only the updated table): read the batch, then zero it by id.
-    SQLite has one writer at a time: a write between the two statements fails this run, which retries."""
-    batch = session.execute(_due(tenant_id, now, limit)).all()
+def _zero_selected_batch(session: Session, *, tenant_id: str, now: datetime,
+                         limit: int) -> tuple[list[Row], bool]:
+    """SQLite (whose RETURNING sees only the updated table): read the batch (and one due lot more, to say
+    whether more are due), then zero it by id. SQLite has one writer at a time: a write between the two
+    statements fails this run, which retries."""
+    candidates = session.execute(_due(tenant_id, now, limit + 1)).all()
+    batch = candidates[:limit]
     if batch:
         session.execute(
             update(_LOTS).where(_LOTS.c.tenant_id == tenant_id, _LOTS.c.id.in_([lot.id for lot in batch]))
             .values(expired=_LOTS.c.expired + _LOTS.c.remaining, remaining=0)
         )
-    return batch
+    return batch, len(candidates) > limit
 
 
 _EXPIRE_BATCH_BY_DIALECT = {"postgresql": _expire_batch_in_one_statement}

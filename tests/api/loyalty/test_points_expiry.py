@@ -90,6 +90,22 @@ def test_a_full_batch_hands_the_rest_to_a_follow_up_job(tenant):
         assert session.scalar(select(func.sum(PointsLot.remaining))) == 0
 
 
+def test_a_full_batch_that_took_the_last_due_lots_needs_no_follow_up(tenant):
+    tenant.settings({"loyalty": {"points_expiry": {"mode": "days", "days": 1}}})
+    for shopper in [tenant.consumer() for _ in range(4)]:
+        paid_order(tenant, shopper, amount=1_000)
+
+    with clock.travel(timedelta(days=3)):
+        run_expiry(tenant.id, batch=2)
+        with unit_of_work() as session:
+            follow_ups = session.scalar(select(func.count()).select_from(jobs.OutboxJob).where(
+                jobs.OutboxJob.tenant_id == tenant.id, jobs.OutboxJob.name == "loyalty.points.expire"))
+
+    assert follow_ups == 1  # after 2; the second batch was full too but left nothing due
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        assert session.scalar(select(func.sum(PointsLot.remaining))) == 0
+
+
 def test_the_scheduler_runs_the_expiry_for_every_active_tenant(tenant):
     tenant.settings({"loyalty": {"points_expiry": {"mode": "days", "days": 1}}})
     shopper = tenant.consumer()

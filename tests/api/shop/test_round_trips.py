@@ -16,16 +16,16 @@ from tests.support.roundtrips import RoundTrips
 
 # Checkout: the stock taken and priced; order, lines, payment and the unpaid-timeout job together; the
 # referral funnel; in one transaction. Payment: order and payment settled and read back with the lines (one
-# statement: shop/payments/offline.py), points earned (account lock; the entry, unless credited before, with
-# its lot), the referral look-up, segments' paid order and stage (one statement: the order's row is the first
-# CTE of the stage refresh).
-PLAIN = {"checkout": 5, "payment": 7}
+# statement: shop/payments/offline.py), points earned (accounts locked and the entry with its lot in one
+# statement), the referral look-up, segments' paid order and stage (one statement).
+PLAIN = {"checkout": 5, "payment": 6}
 # With a coupon, points and a buyer bound to a distributor: coupon and points terms, the coupon locked and
-# the points held at checkout; commissions (with their ledger posting), coupon used, points spent at payment.
-LOADED = {"checkout": 15, "payment": 18}
+# the points held at checkout; commissions (with their ledger posting in one statement), coupon used, points
+# spent at payment.
+LOADED = {"checkout": 15, "payment": 16}
 # With an Idempotency-Key on both: one round trip more per request, the stored response (checkout's claim is
 # a row of the order's statement; the payment's claim and response one INSERT in its transaction).
-KEYED = {"checkout": 6, "payment": 8}
+KEYED = {"checkout": 6, "payment": 7}
 
 
 @pytest.fixture
