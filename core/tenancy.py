@@ -286,10 +286,6 @@ def _tenant_id_of(values):
 
 def _value_of(value):
     if isinstance(value, BindParameter):
-        if value.key == "tenant_id" and value.value is None and value.callable is None:
-            # `:tenant_id` filled in at execution (a statement built once: core.db.write_new): its value is
-            # among the execution's parameters, which `_refuse_other_tenants` checks are the current tenant.
-            return _CURRENT
         value = value.effective_value
     return value if value is _MISSING or value is None or isinstance(value, str) else _UNKNOWN
 
