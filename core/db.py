@@ -243,14 +243,9 @@ def insert_together(session: Session, inserts: list) -> None:
         for statement in inserts:
             session.execute(statement)
         return
-    session.execute(insert_together_statement(inserts))
-
-
-def insert_together_statement(inserts: list):
-    """PostgreSQL: the INSERTs as the data-modifying CTEs of one SELECT (each counted, so each runs)."""
     written = [statement.returning(statement.table.primary_key.columns[0]).cte(f"written_{n}")
                for n, statement in enumerate(inserts)]
-    return select(*[select(func.count()).select_from(cte).scalar_subquery() for cte in written])
+    session.execute(select(*[select(func.count()).select_from(cte).scalar_subquery() for cte in written]))
 
 
 @dataclass(frozen=True)
@@ -270,8 +265,8 @@ def write_new(session: Session, objects: list, *, also: tuple[NewRow, ...] = ())
     For hot paths whose rows are known in full before they are written (checkout). Every column attribute
     left unset gets its column's default (or None), so reading one later never goes back to the database;
     foreign keys must be set as columns (the unit of work's relationship bookkeeping is not involved).
-    On PostgreSQL the statement is built once per shape (which tables, in which order, with which columns)
-    with bound parameters, so a checkout does not build, compile and cache-key a new one each time.
+    On PostgreSQL the statement is SQL text built once per shape (which tables, in which order, with which
+    columns), the rows its JSON parameters, so a checkout does not build, compile and cache-key a new one.
     """
     rows = [NewRow(inspect(obj).mapper.local_table, row_of(obj)) for obj in objects] + list(also)
     if session.get_bind().dialect.name != "postgresql":
