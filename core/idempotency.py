@@ -292,14 +292,10 @@ def _run_claimed_in_writes(view, args, kwargs, *, scope: str, key: str, fingerpr
                            conceal: tuple[str, ...]) -> Response:
     try:
         response = _as_response(view(*args, **kwargs))
-    except IntegrityError:
+    except IntegrityError as error:
         # The claim row met the key's earlier record, and the view found nothing the key created: the earlier
         # request was refused, is still running, or sent another body. Its answer, not ours.
-        earlier = _earlier_outcome(scope, key, fingerprint)
-        if earlier is None:  # the key was free after all: the failure was something else; leave it free
-            _release(scope, key)
-            raise
-        return earlier
+        return _earlier_outcome_or_raise(scope, key, fingerprint, error)
     except (DomainError, HTTPException) as error:
         response = _error_response(error)
         if not _worth_keeping(response):
@@ -329,12 +325,8 @@ def _run_and_record_together(view, args, kwargs, *, scope: str, key: str, finger
                 session.execute(_RECORD, {**_claim_values(scope, key, fingerprint), "locked_until": None,
                                           "response_status": response.status_code,
                                           "response_body": _kept_body(response, conceal)})
-    except IntegrityError:
-        earlier = _earlier_outcome(scope, key, fingerprint)
-        if earlier is None:  # the key was free after all: the failure was something else; leave it free
-            _release(scope, key)
-            raise
-        return earlier
+    except IntegrityError as error:  # the key's record met an earlier one: everything rolled back
+        return _earlier_outcome_or_raise(scope, key, fingerprint, error)
     except (DomainError, HTTPException) as error:  # rolled back: nothing happened and nothing was claimed
         response = _error_response(error)
         if not _worth_keeping(response):
@@ -367,6 +359,16 @@ def _store_ours_or_replay(scope: str, key: str, fingerprint: str, response: Resp
     if earlier is None:  # no record at all (the view wrote no claim): claimed now, so ours to store
         _store(scope, key, response, conceal=conceal)
         return response
+    return earlier
+
+
+def _earlier_outcome_or_raise(scope: str, key: str, fingerprint: str, error: IntegrityError) -> Response:
+    """After `error`: the earlier request's outcome; if the key was free after all, the failure was something
+    else, so the key is left free and `error` raised."""
+    earlier = _earlier_outcome(scope, key, fingerprint)
+    if earlier is None:
+        _release(scope, key)
+        raise error
     return earlier
 
 
