@@ -29,6 +29,23 @@ def record_of(tenant, key) -> IdempotencyRecord | None:
         return session.scalars(select(IdempotencyRecord).where(IdempotencyRecord.key == key)).one_or_none()
 
 
+def at_once(app, send, *, threads: int = 6) -> list:
+    """`send(client)` from `threads` threads released together, each with its own test client."""
+    barrier, responses = threading.Barrier(threads), []
+
+    def run():
+        client = app.test_client()
+        barrier.wait()
+        responses.append(send(client))
+
+    started = [threading.Thread(target=run) for _ in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join()
+    return responses
+
+
 def test_the_claim_commits_with_the_order_and_holds_its_response(tenant):
     tea = create_product(tenant)
     shopper = tenant.consumer()
@@ -95,21 +112,9 @@ def test_keys_are_the_customers_own(tenant):
 def test_simultaneous_checkouts_with_one_key_place_one_order(app, tenant):
     tea = create_product(tenant, skus=[{"price": 500, "stock": 100}])
     shopper = tenant.consumer()
-    barrier = threading.Barrier(6)
-    responses = []
-
-    def send():
-        client = app.test_client()
-        barrier.wait()
-        responses.append(client.post("/v1/storefront/orders", json={"lines": [{"sku_id": sku_id(tea), "quantity": 2}]},
-                                     headers={"Authorization": f"Bearer {shopper.credential}",
-                                              "Idempotency-Key": "cart-race"}))
-
-    threads = [threading.Thread(target=send) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    responses = at_once(app, lambda client: client.post(
+        "/v1/storefront/orders", json={"lines": [{"sku_id": sku_id(tea), "quantity": 2}]},
+        headers={"Authorization": f"Bearer {shopper.credential}", "Idempotency-Key": "cart-race"}))
 
     assert {r.status_code for r in responses} == {201}, [r.get_json() for r in responses]
     assert len({r.get_json()["id"] for r in responses}) == 1
@@ -165,19 +170,7 @@ def test_simultaneous_payments_with_one_key_pay_once_and_answer_alike(app, tenan
     tea = create_product(paid_tenant(tenant))
     shopper = tenant.consumer()
     order = checkout(shopper, tea, 1, "cart-i").get_json()
-    barrier = threading.Barrier(6)
-    responses = []
-
-    def send():
-        client = app.test_client()
-        barrier.wait()
-        responses.append(pay(client, order["id"], "pay-race", credential=shopper.credential))
-
-    threads = [threading.Thread(target=send) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    responses = at_once(app, lambda client: pay(client, order["id"], "pay-race", credential=shopper.credential))
 
     assert {r.status_code for r in responses} == {200}, [r.get_json() for r in responses]
     assert sum(r.headers.get("Idempotent-Replayed") == "true" for r in responses) == 5
