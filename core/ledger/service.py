@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from core import clock
-from core.db import insert_ignoring_conflicts
+from core.db import insert_ignoring_conflicts, returning
 from core.ids import new_id
 from core.ledger.models import LedgerEntry, LedgerTransaction
 from core.tenancy import require_tenant_id
@@ -63,7 +63,7 @@ def post(session: Session, *, kind: str, key: str, postings: Iterable[Posting], 
 # arrays, unnested), so it is prepared once, where a multi-row VALUES of a settlement batch's 200 legs took
 # longer to compile than to run. The legs are written only if the transaction was (its key not posted before:
 # the INSERT's RETURNING is empty otherwise); their foreign key to it is checked at the end of the statement.
-_POST_TOGETHER = text(
+_POST_TOGETHER = returning(text(
     "WITH posted AS (INSERT INTO ledger_transactions (tenant_id, id, kind, key, reference, created_at) "
     "VALUES (:tenant_id, :transaction_id, :kind, :key, :reference, :at) "
     "ON CONFLICT (tenant_id, key) DO NOTHING RETURNING id), "
@@ -71,7 +71,7 @@ _POST_TOGETHER = text(
     "SELECT :tenant_id, leg.id, posted.id, leg.account, leg.currency, leg.amount, :at FROM posted, "
     "unnest(CAST(:ids AS text[]), CAST(:accounts AS text[]), CAST(:currencies AS text[]), "
     "CAST(:amounts AS bigint[])) AS leg (id, account, currency, amount) RETURNING 1) "
-    "SELECT count(*) FROM posted")
+    "SELECT count(*) FROM posted"), "posted")
 
 
 def _leg_arrays(legs: dict[tuple[str, str], int]) -> dict:

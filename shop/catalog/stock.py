@@ -9,6 +9,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from core import clock
+from core.db import returning
 from core.errors import DomainError, InvalidRequest
 from core.tenancy import require_tenant_id
 from shop.catalog.models import Product, Sku
@@ -70,7 +71,7 @@ def reserve_for_sale(session: Session, *, quantities: dict[str, int]) -> dict[st
 # is changed (the ordered FOR UPDATE of `locked`, a subquery PostgreSQL does not pull up), so two checkouts
 # never deadlock, whatever plan the UPDATE gets. Many checkouts race for the last units: the guard
 # `stock >= quantity`, not an earlier read, decides who gets them. Only an active product's SKUs are sold.
-_RESERVE_FOR_SALE = text("""
+_RESERVE_FOR_SALE = returning(text("""
 UPDATE skus SET stock = skus.stock - wanted.quantity, updated_at = :now
 FROM (SELECT tenant_id, id FROM skus WHERE tenant_id = :tenant_id AND id = ANY(CAST(:sku_ids AS text[]))
       ORDER BY id FOR UPDATE) AS locked,
@@ -79,7 +80,8 @@ FROM (SELECT tenant_id, id FROM skus WHERE tenant_id = :tenant_id AND id = ANY(C
 WHERE skus.tenant_id = :tenant_id AND skus.tenant_id = locked.tenant_id AND skus.id = locked.id
   AND skus.id = wanted.sku_id AND skus.stock >= wanted.quantity
   AND products.tenant_id = skus.tenant_id AND products.id = skus.product_id AND products.status = 'active'
-RETURNING skus.id, skus.product_id, skus.name, skus.price, skus.stock, products.title""")
+RETURNING skus.id, skus.product_id, skus.name, skus.price, skus.stock, products.title"""),
+    "id", "product_id", "name", "price", "stock", "title")
 
 
 def _reserve_one_by_one(session: Session, *, quantities: dict[str, int]) -> dict[str, ReservedSku]:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core import clock
-from core.db import adopt
+from core.db import adopt, returning
 from core.tenancy import require_tenant_id
 from shop.orders.models import Order, OrderLine
 from shop.payments.models import Payment
@@ -56,10 +56,12 @@ def _statement():
     orders, payments, lines = _columns()
     labelled = [(alias, prefix, column) for alias, prefix, columns in (("paid", "o", orders), ("p", "p", payments),
                                                                        ("l", "l", lines)) for column in columns]
-    selected = ", ".join(f"{alias}.{column.name} AS {prefix}_{column.key}" for alias, prefix, column in labelled)
+    names = [f"{prefix}_{column.key}" for _, prefix, column in labelled]
+    selected = ", ".join(f"{alias}.{column.name} AS {name}"
+                         for (alias, _, column), name in zip(labelled, names, strict=True))
     # A staff confirmation, a customer's and the unpaid-timeout job may race: the guards on the prior states
     # decide, as `mark_paid` and the payment's `pending -> succeeded` would one after the other.
-    return text(f"""
+    return returning(text(f"""
 WITH paid AS (
     UPDATE orders SET status = 'paid', paid_at = :now
     WHERE tenant_id = :tenant_id AND id = :order_id AND status = 'pending_payment'
@@ -76,4 +78,4 @@ SELECT {selected}, (SELECT count(*) FROM settled) AS settled
 FROM paid
 JOIN payments p ON p.tenant_id = paid.tenant_id AND p.order_id = paid.id
 LEFT JOIN order_lines l ON l.tenant_id = paid.tenant_id AND l.order_id = paid.id
-ORDER BY l.position""").columns(**{f"{prefix}_{column.key}": column.type for _, prefix, column in labelled})
+ORDER BY l.position"""), *names, "settled", **dict(zip(names, (column.type for _, _, column in labelled), strict=True)))

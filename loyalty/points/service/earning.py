@@ -9,7 +9,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from core import clock
-from core.db import adopt, row_of
+from core.db import adopt, returning, row_of
 from core.ids import new_id, new_ids
 from core.money import minor_per_major
 from core.tenancy import require_tenant_id
@@ -100,7 +100,7 @@ def _lot_terms(session: Session, credits: list[Credit], now) -> list[dict]:
 # version) but rewrites (and returns) only those owing points, so the common case writes no account row; an
 # account inserted here (returned too, owing nothing) is invisible to others until commit. The text never
 # changes (arrays, unnested), so it is prepared once; it binds `:tenant_id` as the tenancy hook demands.
-_CREDIT = text(
+_CREDIT = returning(text(
     "WITH locked AS (INSERT INTO points_accounts AS account (tenant_id, customer_id, held, debt, created_at) "
     "SELECT :tenant_id, customer_id, 0, 0, :created_at "
     "FROM unnest(CAST(:account_ids AS text[])) AS customer_id ORDER BY customer_id "
@@ -118,7 +118,7 @@ _CREDIT = text(
     "lots AS (INSERT INTO points_lots (tenant_id, id, customer_id, entry_id, points, remaining, expired, "
     "available_at, expires_at, created_at) "
     "SELECT tenant_id, lot_id, customer_id, id, points, points, 0, available_at, expires_at, created_at FROM new) "
-    "SELECT EXISTS (SELECT FROM locked WHERE debt > 0), ARRAY(SELECT source FROM new)")
+    "SELECT EXISTS (SELECT FROM locked WHERE debt > 0), ARRAY(SELECT source FROM new)"), "owing", "new")
 
 
 def _credit_in_one_statement(session: Session, credits: list[Credit], *, entries: bool) -> list | None:

@@ -12,7 +12,7 @@ from sqlalchemy import Row, bindparam, text, update
 from sqlalchemy.orm import Session
 
 from core import clock, jobs
-from core.db import UTCDateTime, insert_ignoring_conflicts
+from core.db import UTCDateTime, insert_ignoring_conflicts, returning
 from core.tenancy import require_tenant_id
 from loyalty.referrals.models import Referral, ReferralDailyCount
 from loyalty.referrals.rules import amount_qualifies, local_day
@@ -35,10 +35,10 @@ _FIRST_PAID = text(
     "WHERE tenant_id = :tenant_id AND id = :id AND first_paid_at IS NULL"
 ).bindparams(bindparam("now", type_=UTCDateTime()))
 # Most buyers were referred by nobody: then this finds nothing, and is all a payment asks of referrals.
-_REFERRAL_OF = text(
+_REFERRAL_OF = returning(text(
     "SELECT id, inviter_id, invitee_id, status, first_paid_at FROM referrals "
     "WHERE tenant_id = :tenant_id AND invitee_id = :invitee_id"
-).columns(first_paid_at=UTCDateTime())
+), "id", "inviter_id", "invitee_id", "status", "first_paid_at", first_paid_at=UTCDateTime())
 
 
 def record_order_placed(session: Session, *, customer_id: str) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from core import clock
-from core.db import UTCDateTime
+from core.db import UTCDateTime, returning
 from core.tenancy import require_tenant_id
 from loyalty.segments.rules import DAY, Thresholds, stage_rules
 from loyalty.segments.service.lifecycle import StageChange, publish_changes, refresh_stages
@@ -74,9 +74,9 @@ FROM changed JOIN written ON written.customer_id = changed.customer_id
 def _statement(write: str):
     instants = ["now", "window_start", *(f"rule_{i}" for i, rule in enumerate(_RULES[:-1])
                                          if isinstance(rule.bound, datetime))]
-    return (text(_WRITE_AND_REFRESH.format(write=write, stage_case=_STAGE_CASE))
-            .bindparams(*(bindparam(name, type_=UTCDateTime()) for name in instants))
-            .columns(stage_since=UTCDateTime()))
+    return returning(text(_WRITE_AND_REFRESH.format(write=write, stage_case=_STAGE_CASE))
+                     .bindparams(*(bindparam(name, type_=UTCDateTime()) for name in instants)),
+                     "customer_id", "previous_stage", "stage", "stage_since", stage_since=UTCDateTime())
 
 
 # A paid order is recorded once (its id is the key): a second delivery inserts nothing.
