@@ -62,13 +62,21 @@ def section(session: Session, name: str) -> dict:
         cache = session.info.setdefault("settings_sections", {})
         if (tenant_id, name) not in cache:
             cache[(tenant_id, name)] = sections()[name].schema().load(_opened(name, (row.settings or {}).get(name)))
-        return copy.deepcopy(cache[(tenant_id, name)])
+        return _copy_of(cache[(tenant_id, name)])
     # Otherwise from this process's copy of the row, parsed once per copy (tenants/platform/cache.py).
     facts = tenant_cache.get(tenant_id, session=session)
     parsed = facts.sections.get(name)
     if parsed is None:
         parsed = facts.sections[name] = sections()[name].schema().load(_opened(name, facts.settings.get(name)))
-    return copy.deepcopy(parsed)
+    return _copy_of(parsed)
+
+
+def _copy_of(parsed: dict) -> dict:
+    """A caller's own copy of a parsed section (it may change it): values that are lists or dicts copied
+    deeply, the rest (numbers, strings, decimals, instants) shared, as they cannot change. Every checkout reads
+    several sections: a deep copy of each was a tenth of a millisecond per order (issue 14)."""
+    return {key: copy.deepcopy(value) if isinstance(value, (dict, list, set)) else value
+            for key, value in parsed.items()}
 
 
 def get_all(session: Session) -> dict:
