@@ -172,7 +172,8 @@ class Gunicorn:
         self.log = None
 
     def start(self) -> Gunicorn:
-        env = {**os.environ, **self.env, "BIND": f"127.0.0.1:{self.port}", "WEB_CONCURRENCY": os.environ.get("BENCH_WORKERS", "2")}
+        env = {**os.environ, **self.env, "BIND": f"127.0.0.1:{self.port}",
+               "WEB_CONCURRENCY": os.environ.get("BENCH_WORKERS", "2")}
         # Its log goes to a file: a pipe nobody reads would fill up and stall the workers.
         self.log = tempfile.NamedTemporaryFile(prefix="bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
         self.process = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), self.app], cwd=ROOT,
