@@ -56,7 +56,9 @@ def _expire_batch_portably(session: Session, *, tenant_id: str, now: datetime, l
 # lots were 1 M rows over the wire, and a JSON document per customer built in Python). The entries' ids are
 # made in the statement, in our id format, since only the statement knows how many customers a batch touched.
 # The batch's rows are found again by their `ctid` (a direct heap fetch, not a join on the key): safe because
-# `FOR UPDATE` holds them, so nothing can move them before the UPDATE. Every lot chosen is due, so the batch
+# `FOR UPDATE` holds them, so nothing can move them before the UPDATE. The ctids are also given as an array, which
+# the planner can only read as a TID scan: joined on `ctid` alone, it was seen to hash a scan of the whole table
+# (every tenant's lots, expired or not) for each batch. Every lot chosen is due, so the batch
 # needs no order: sorting ten thousand lots a batch bought nothing. One lot more than the batch is locked (and
 # left as it is) to learn whether a follow-up is needed: a tenant with exactly a batch of due lots ran a second,
 # empty job. The `draws` document is written as JSON text and parsed once per customer: half the time of
@@ -71,7 +73,7 @@ _EXPIRE_BATCH = """
         SELECT ctid, remaining FROM candidates LIMIT :limit
     ), zeroed AS (
         UPDATE points_lots AS lot SET expired = lot.expired + due.remaining, remaining = 0
-        FROM due WHERE lot.ctid = due.ctid
+        FROM due WHERE lot.ctid = ANY(ARRAY(SELECT ctid FROM due)) AND lot.ctid = due.ctid
         RETURNING lot.customer_id, lot.id, due.remaining
     ), per_customer AS (
         SELECT customer_id, -sum(remaining) AS points,
