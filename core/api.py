@@ -15,7 +15,15 @@ from core.errors import DomainError, http_error_body
 
 log = logging.getLogger("fission.api")
 
-Blueprint = flask_smorest.Blueprint
+
+
+class Blueprint(flask_smorest.Blueprint):
+    def arguments(self, schema, *args, **kwargs):
+        # Given a Schema class, webargs builds an instance on every request (copying each declared field);
+        # one instance, built here, serves every request alike: loading keeps no state in the schema.
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+
+
 document = flask_smorest.Blueprint.doc  # a static decorator: adds OpenAPI fields to a view
 
 
