@@ -41,8 +41,19 @@ _REFERRAL_OF = returning(text(
 ), "id", "inviter_id", "invitee_id", "status", "first_paid_at", first_paid_at=UTCDateTime())
 
 
+# Customers known to be nobody's invitee, per process: their orders skip both statements above (two round
+# trips of every order, issue 14). Final once seen: a referral is only ever made in the transaction that
+# creates its invitee (binding.bind_at_login, for a customer that login created), and a customer orders, pays
+# or is confirmed paid only after that transaction committed, so a later read that finds none finds none
+# for good. Bounded: cleared when full, which only costs the reads again.
+_NOT_INVITED_LIMIT = 50_000
+_not_invited: set[tuple[str, str]] = set()
+
+
 def record_order_placed(session: Session, *, customer_id: str) -> None:
     """The funnel's `ordered`: when the invitee (if this customer is one) first placed an order."""
+    if (require_tenant_id(), customer_id) in _not_invited:
+        return
     session.execute(_FIRST_ORDERED, {"tenant_id": require_tenant_id(), "invitee_id": customer_id,
                                      "now": clock.now()})
 
@@ -67,7 +78,15 @@ def record_order_final(session: Session, *, customer_id: str, order_id: str, amo
 
 def _referral_of(session: Session, *, invitee_id: str) -> Row | None:
     """What qualification reads of the invitee's referral (a row, not an entity: nothing to keep in step)."""
-    return session.execute(_REFERRAL_OF, {"tenant_id": require_tenant_id(), "invitee_id": invitee_id}).one_or_none()
+    key = (require_tenant_id(), invitee_id)
+    if key in _not_invited:
+        return None
+    referral = session.execute(_REFERRAL_OF, {"tenant_id": key[0], "invitee_id": invitee_id}).one_or_none()
+    if referral is None:
+        if len(_not_invited) >= _NOT_INVITED_LIMIT:
+            _not_invited.clear()
+        _not_invited.add(key)
+    return referral
 
 
 def _qualify(session: Session, referral: Row, *, order_id: str, amount: int, rule: str) -> None:

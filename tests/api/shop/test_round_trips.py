@@ -11,21 +11,25 @@ import pytest
 
 from core.db import database
 from tenants.platform import cache
+from tests.api.loyalty.referrals import enable_referrals, invite
 from tests.api.shop.builders import create_product, sku_id
 from tests.support.roundtrips import RoundTrips
 
-# Checkout: the stock taken and priced; order, lines, payment and the unpaid-timeout job together; the
-# referral funnel; in one transaction. Payment: order and payment settled and read back with the lines (one
-# statement: shop/payments/offline.py), points earned (accounts locked and the entry with its lot in one
-# statement), the referral look-up, segments' paid order and stage (one statement).
-PLAIN = {"checkout": 5, "payment": 6}
+# Checkout: the stock taken and priced; order, lines, payment and the unpaid-timeout job together; in one
+# transaction. Payment: order and payment settled and read back with the lines (one statement:
+# shop/payments/offline.py), points earned (accounts locked and the entry with its lot in one statement),
+# segments' paid order and stage (one statement). A buyer nobody invited costs the referral funnel nothing
+# once a payment has found no referral for it (loyalty/referrals/service/qualifying.py).
+PLAIN = {"checkout": 4, "payment": 5}
+# An invitee's orders keep the funnel's two statements: `ordered` at checkout, its referral read at payment.
+INVITED = {"checkout": 5, "payment": 6}
 # With a coupon, points and a buyer bound to a distributor: coupon and points terms, the coupon locked and
 # the points held at checkout; commissions (with their ledger posting in one statement), coupon used, points
 # spent at payment.
-LOADED = {"checkout": 15, "payment": 16}
+LOADED = {"checkout": 14, "payment": 15}
 # With an Idempotency-Key on both: one round trip more per request, the stored response (checkout's claim is
 # a row of the order's statement; the payment's claim and response one INSERT in its transaction).
-KEYED = {"checkout": 6, "payment": 7}
+KEYED = {"checkout": 5, "payment": 6}
 
 
 @pytest.fixture
@@ -60,6 +64,15 @@ def test_a_plain_checkout_and_its_payment_take_a_known_number_of_round_trips(sho
     measure(buyer, lines(skus))  # the first warms the process's caches (tenant, statement shapes)
 
     assert measure(buyer, lines(skus)) == PLAIN
+
+
+def test_an_invitees_orders_keep_the_referral_funnels_statements(shop):
+    tenant, skus = shop
+    enable_referrals(tenant)
+    buyer = invite(tenant, tenant.consumer())
+    measure(buyer, lines(skus))
+
+    assert measure(buyer, lines(skus)) == INVITED
 
 
 def test_an_idempotent_checkout_and_payment_take_a_known_number_of_round_trips(shop):
