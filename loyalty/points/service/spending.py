@@ -101,10 +101,13 @@ def _hold_in_one_statement(session: Session, *, customer_id: str, order_id: str,
 
 def settle_for_order(session: Session, *, customer_id: str, order_id: str) -> None:
     """The order was paid: its held points are spent for good (once, whatever the deliveries)."""
-    if session.get_bind().dialect.name == "postgresql" and session.execute(_SETTLE, {
-            "tenant_id": require_tenant_id(), "customer_id": customer_id, "order_id": order_id,
-            "now": clock.now()}).scalar_one():
+    if session.get_bind().dialect.name == "postgresql" and _settle_in_one_statement(
+            session, customer_id=customer_id, order_id=order_id):
         return
+    _settle_by_wallet(session, customer_id=customer_id, order_id=order_id)
+
+
+def _settle_by_wallet(session: Session, *, customer_id: str, order_id: str) -> None:
     customer = CustomerPoints.open(session, customer_id=customer_id)
     moved = _move_hold(session, order_id=order_id, status="spent")
     if moved is None:
@@ -112,6 +115,13 @@ def settle_for_order(session: Session, *, customer_id: str, order_id: str) -> No
     points, _draws = moved
     customer.wallet.settle_hold(points=points)
     customer.save()
+
+
+def _settle_in_one_statement(session: Session, *, customer_id: str, order_id: str) -> bool:
+    """`settle_for_order` on PostgreSQL in one statement; False if the customer has no account row yet."""
+    session.flush()  # the statement must see this unit of work's rows, as the ORM's reads did
+    return session.execute(_SETTLE, {"tenant_id": require_tenant_id(), "customer_id": customer_id,
+                                     "order_id": order_id, "now": clock.now()}).scalar_one()
 
 
 # PostgreSQL settles in one round trip what took three: the account locked first (the hold's update waits on
