@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text, update
+from sqlalchemy import Row, TextClause, text, update
 from sqlalchemy.orm import Session
 
 from core import clock
@@ -15,13 +15,13 @@ from loyalty.points.service.accounts import CustomerPoints, draws_of
 def hold_for_order(session: Session, *, customer_id: str, order_id: str, points: int) -> None:
     """Spend points on a pending order (soonest-expiring first) and hold them with it; InsufficientPoints
     if the customer cannot spend that many now."""
-    if session.get_bind().dialect.name == "postgresql" and _hold_in_one_statement(
-            session, customer_id=customer_id, order_id=order_id, points=points):
+    if session.get_bind().dialect.name == "postgresql" and hold_in_one_statement(
+            session, customer_id=customer_id, order_id=order_id, points=points).ok:
         return
-    _hold_by_wallet(session, customer_id=customer_id, order_id=order_id, points=points)
+    hold_by_wallet(session, customer_id=customer_id, order_id=order_id, points=points)
 
 
-def _hold_by_wallet(session: Session, *, customer_id: str, order_id: str, points: int) -> None:
+def hold_by_wallet(session: Session, *, customer_id: str, order_id: str, points: int) -> None:
     """The general path (SQLite, and PostgreSQL whenever the one statement held nothing): lock the account,
     then load and lock the open lots, and let the Wallet draw."""
     customer = CustomerPoints.open(session, customer_id=customer_id, open_lots=True)
@@ -43,11 +43,12 @@ def _hold_by_wallet(session: Session, *, customer_id: str, order_id: str, points
 # path decides under the lock with fresh reads (so every refusal is still the Wallet's). Open lots changed
 # since the snapshot are read at their latest version (FOR UPDATE follows the update: a draw by an exchange,
 # an expiry batch's zero). The text never changes, so it is prepared once; it binds `:tenant_id`, as the
-# tenancy hook demands, and names tenant_id in every WHERE.
-_HOLD = text("""
-WITH locked AS (
+# tenancy hook demands, and names tenant_id in every WHERE. `{first}`, `{gate}` and `{answer}`: see
+# `hold_statement`.
+_HOLD_TEXT = """
+WITH {first}locked AS (
     SELECT xmin FROM points_accounts
-    WHERE tenant_id = :tenant_id AND customer_id = :customer_id
+    WHERE tenant_id = :tenant_id AND customer_id = :customer_id AND {gate}
     FOR UPDATE SKIP LOCKED
 ), account AS (
     SELECT FROM locked JOIN points_accounts AS seen ON seen.xmin = locked.xmin
@@ -85,18 +86,30 @@ WITH locked AS (
                               updated_at)
     SELECT :tenant_id, :order_id, :customer_id, :points, 0, 'held', draws, :now, :now FROM enough WHERE ok
 )
-SELECT ok FROM enough""")
+SELECT ok{answer} FROM enough"""
 
 
-def _hold_in_one_statement(session: Session, *, customer_id: str, order_id: str, points: int) -> bool:
-    """`hold_for_order` on PostgreSQL in one statement; False if it held nothing (see `_HOLD`)."""
+def hold_statement(*, first: str = "", gate: str = "true", answer: str = "") -> TextClause:
+    """The one-statement hold, after another step of the same checkout: `first` (CTEs, each followed by a comma)
+    run before the account is locked, which only happens if `gate` (a condition on them, an InitPlan) holds;
+    `answer` (`, expression…`) adds columns to the one row it returns after `ok`. Build it once, at import."""
+    return text(_HOLD_TEXT.format(first=first, gate=gate, answer=answer))
+
+
+_HOLD = hold_statement()
+
+
+def hold_in_one_statement(session: Session, statement: TextClause = _HOLD, *, customer_id: str, order_id: str,
+                          points: int, **also) -> Row:
+    """`hold_for_order` on PostgreSQL in one statement (`_HOLD`, or one made by `hold_statement` with `also`'s
+    parameters): its row, whose `ok` is False if it held nothing (then the Wallet's path decides)."""
     if points <= 0:
         raise ValueError("points must be positive")
     session.flush()  # the statement must see this unit of work's rows, as the ORM's reads did
-    return session.execute(_HOLD, {
+    return session.execute(statement, {
         "tenant_id": require_tenant_id(), "customer_id": customer_id, "order_id": order_id, "points": points,
-        "entry_id": new_id("pte"), "source": f"order:{order_id}:spend", "now": clock.now(),
-    }).scalar_one()
+        "entry_id": new_id("pte"), "source": f"order:{order_id}:spend", "now": clock.now(), **also,
+    }).one()
 
 
 def settle_for_order(session: Session, *, customer_id: str, order_id: str) -> None:

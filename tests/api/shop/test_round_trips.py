@@ -19,10 +19,10 @@ from tests.support.roundtrips import RoundTrips
 # statement: shop/payments/offline.py), points earned (accounts locked and the entry with its lot in one
 # statement), the referral look-up, segments' paid order and stage (one statement).
 PLAIN = {"checkout": 5, "payment": 6}
-# With a coupon, points and a buyer bound to a distributor: coupon and points terms, the coupon locked and
-# the points held at checkout; commissions (with their ledger posting in one statement), coupon used, points
-# spent at payment.
-LOADED = {"checkout": 15, "payment": 16}
+# With a coupon, points and a buyer bound to a distributor: coupon terms and the spendable points (one sum), then
+# the coupon locked and the points held in one statement at checkout; commissions (with their ledger posting in
+# one statement), coupon used, the points' hold spent (one statement) at payment.
+LOADED = {"checkout": 8, "payment": 14}
 # With an Idempotency-Key on both: one round trip more per request, the stored response (checkout's claim is
 # a row of the order's statement; the payment's claim and response one INSERT in its transaction).
 KEYED = {"checkout": 6, "payment": 7}

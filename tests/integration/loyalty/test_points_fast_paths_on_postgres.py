@@ -18,7 +18,10 @@ from core import clock
 from core.db import unit_of_work
 from core.ids import new_id
 from core.tenancy import tenant_scope
-from loyalty.errors import InsufficientPoints
+from loyalty import checkout
+from loyalty.coupons import service as coupons
+from loyalty.coupons.models import Coupon, CouponTemplate
+from loyalty.errors import CouponNotApplicable, InsufficientPoints
 from loyalty.points.models import PointsAccount, PointsEntry, PointsHold, PointsLot
 from loyalty.points.service import spending
 from tenants.customers import service as customers
@@ -108,11 +111,11 @@ def test_the_one_statement_hold_leaves_what_the_wallet_leaves(customer, given_lo
     hold = {"customer_id": customer_id, "order_id": "ord_1", "points": points}
 
     with rolled_back(tenant_id) as session:
-        held_in_one = spending._hold_in_one_statement(session, **hold)
+        held_in_one = spending.hold_in_one_statement(session, **hold).ok
         fast = rows(session, customer_id)
     with rolled_back(tenant_id) as session:
         try:
-            spending._hold_by_wallet(session, **hold)
+            spending.hold_by_wallet(session, **hold)
         except InsufficientPoints:
             general = None
         else:
@@ -160,8 +163,71 @@ def test_a_hold_waits_for_no_lock_in_one_statement_and_the_wallet_takes_over(cus
     with rolled_back(tenant_id) as other:
         other.execute(select(PointsAccount).where(PointsAccount.customer_id == customer_id).with_for_update())
         with rolled_back(tenant_id) as session:
-            held_in_one = spending._hold_in_one_statement(session, **hold)
+            held_in_one = spending.hold_in_one_statement(session, **hold).ok
             untouched = rows(session, customer_id)
 
     assert not held_in_one  # another transaction had the account: the statement skipped it and wrote nothing
     assert untouched == rows_before(tenant_id, customer_id)
+
+
+COUPON_STATES = {  # status, valid_from, valid_until (days from now), whose
+    "available": ("available", None, None, "mine"),
+    "inside its window": ("available", -1, 1, "mine"),
+    "window starts now": ("available", 0, None, "mine"),
+    "window ended now": ("available", None, 0, "mine"),
+    "not yet valid": ("available", 1, None, "mine"),
+    "locked by another order": ("locked", None, None, "mine"),
+    "used": ("used", None, None, "mine"),
+    "another customer's": ("available", None, None, "theirs"),
+}
+
+
+def arrange_coupon(tenant_id: str, customer_id: str, state: str) -> str:
+    status, valid_from, valid_until, whose = COUPON_STATES[state]
+    with tenant_scope(tenant_id), unit_of_work() as session:
+        owner = customer_id if whose == "mine" else customers.find_or_create(
+            session, openid=new_id("oid"), provider="dev").id
+        template_id, coupon_id = new_id("cpt"), new_id("cpn")
+        session.execute(insert(CouponTemplate), [{
+            "tenant_id": tenant_id, "id": template_id, "name": "10 off", "kind": "amount_off", "amount_off": 1000,
+            "min_spend": 0, "claimable": True, "issued_count": 1, "created_at": NOW - 9 * DAY}])
+        session.execute(insert(Coupon), [{
+            "tenant_id": tenant_id, "id": coupon_id, "template_id": template_id, "customer_id": owner,
+            "status": status, "source": "grant", "created_at": NOW - 9 * DAY,
+            "order_id": "ord_other" if status != "available" else None,
+            "valid_from": None if valid_from is None else NOW + valid_from * DAY,
+            "valid_until": None if valid_until is None else NOW + valid_until * DAY}])
+    return coupon_id
+
+
+def coupon_row(session, coupon_id: str):
+    return session.execute(select(Coupon.status, Coupon.order_id, Coupon.locked_at)
+                           .where(Coupon.id == coupon_id)).one()
+
+
+@_SETTINGS
+@given(given_lots=lots, points=st.integers(1, 60), held=st.integers(0, 30),
+       state=st.one_of(st.just("available"), st.sampled_from(list(COUPON_STATES))))
+def test_the_coupon_and_points_in_one_statement_leave_what_the_two_steps_leave(customer, given_lots, points, held,
+                                                                                state):
+    tenant_id, customer_id = customer
+    arrange(tenant_id, customer_id, given_lots, held=held)
+    coupon_id = arrange_coupon(tenant_id, customer_id, state)
+    terms = {"customer_id": customer_id, "order_id": "ord_1", "coupon_id": coupon_id, "points": points}
+
+    outcomes = []
+    for one_statement in (True, False):  # the facade's one statement; its steps, as on other databases
+        with rolled_back(tenant_id) as session:
+            try:
+                if one_statement:
+                    checkout.hold_for_order(session, **terms)
+                else:
+                    coupons.lock_for_order(session, customer_id=customer_id, coupon_id=coupon_id, order_id="ord_1")
+                    spending.hold_by_wallet(session, customer_id=customer_id, order_id="ord_1", points=points)
+            except (CouponNotApplicable, InsufficientPoints) as refusal:
+                outcomes.append(type(refusal))
+            else:
+                outcomes.append((rows(session, customer_id), coupon_row(session, coupon_id)))
+    event(f"outcome: {outcomes[0] if isinstance(outcomes[0], type) else 'held'}")
+
+    assert outcomes[0] == outcomes[1]
