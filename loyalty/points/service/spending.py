@@ -76,7 +76,9 @@ WITH {first}locked AS (
     WHERE tenant_id = :tenant_id AND customer_id = :customer_id AND (SELECT ok FROM enough)
 ), lots_drawn AS (
     UPDATE points_lots AS lot SET remaining = lot.remaining - drawn.points
-    FROM drawn WHERE lot.tenant_id = :tenant_id AND lot.id = drawn.id AND (SELECT ok FROM enough)
+    FROM drawn
+    WHERE lot.tenant_id = :tenant_id AND lot.customer_id = :customer_id AND lot.remaining > 0 AND lot.id = drawn.id
+      AND (SELECT ok FROM enough)
 ), entry AS (
     INSERT INTO points_entries (tenant_id, id, customer_id, kind, points, source, order_id, draws, created_at)
     SELECT :tenant_id, :entry_id, :customer_id, 'spend', -:points, :source, :order_id, draws, :now
