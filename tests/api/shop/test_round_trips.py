@@ -21,8 +21,8 @@ from tests.support.roundtrips import RoundTrips
 PLAIN = {"checkout": 5, "payment": 6}
 # With a coupon, points and a buyer bound to a distributor: coupon terms and the spendable points (one sum), then
 # the coupon locked and the points held in one statement at checkout; commissions (with their ledger posting in
-# one statement), coupon used, the points' hold spent (one statement) at payment.
-LOADED = {"checkout": 8, "payment": 14}
+# one statement), coupon used, the points' hold spent and the points earned (one statement) at payment.
+LOADED = {"checkout": 8, "payment": 13}
 # With an Idempotency-Key on both: one round trip more per request, the stored response (checkout's claim is
 # a row of the order's statement; the payment's claim and response one INSERT in its transaction).
 KEYED = {"checkout": 6, "payment": 7}

@@ -22,6 +22,7 @@ from loyalty import checkout
 from loyalty.coupons import service as coupons
 from loyalty.coupons.models import Coupon, CouponTemplate
 from loyalty.errors import CouponNotApplicable, InsufficientPoints
+from loyalty.points import service as points
 from loyalty.points.models import PointsAccount, PointsEntry, PointsHold, PointsLot
 from loyalty.points.service import spending
 from tenants.customers import service as customers
@@ -231,3 +232,45 @@ def test_the_coupon_and_points_in_one_statement_leave_what_the_two_steps_leave(c
     event(f"outcome: {outcomes[0] if isinstance(outcomes[0], type) else 'held'}")
 
     assert outcomes[0] == outcomes[1]
+
+
+def without_new_ids(found: dict, arranged: set[str]) -> dict:
+    """The rows with the ids a path made itself (each path makes its own) replaced by "new"."""
+    def same(lot_id):
+        return lot_id if lot_id is None or lot_id in arranged else "new"
+    return {**found, "lots": [(same(lot_id), *rest) for lot_id, *rest in found["lots"]],
+            "entries": [(*head, same(lot_id), *rest) for *head, lot_id, draws, reason, available, expires, created
+                        in found["entries"] for rest in [(draws, reason, available, expires, created)]]}
+
+
+@_SETTINGS
+@given(given_lots=lots, held=st.integers(0, 30), hold=st.one_of(st.none(), st.integers(1, 30)),
+       status=st.sampled_from(["held", "held", "spent"]), debt=st.sampled_from([0, 0, 7]),
+       paid=st.sampled_from([0, 99, 5_000, 5_000, 5_000]), earned_before=st.booleans(),
+       points_used=st.sampled_from([True, True, True, False]))
+def test_the_paid_orders_settlement_and_earning_in_one_statement_leave_what_the_two_steps_leave(
+        customer, given_lots, held, hold, status, debt, paid, earned_before, points_used):
+    tenant_id, customer_id = customer
+    arrange(tenant_id, customer_id, given_lots, held=held + (hold or 0), hold=hold)
+    with tenant_scope(tenant_id), unit_of_work() as session:
+        session.execute(update(PointsAccount).where(PointsAccount.customer_id == customer_id).values(debt=debt))
+        if hold is not None:
+            session.execute(update(PointsHold).where(PointsHold.order_id == "ord_paid").values(status=status))
+        if earned_before:
+            session.execute(insert(PointsEntry), [{
+                "tenant_id": tenant_id, "id": new_id("pte"), "customer_id": customer_id, "kind": "earn", "points": 3,
+                "source": "order:ord_paid:earn", "order_id": "ord_paid", "created_at": NOW - DAY}])
+    order = {"customer_id": customer_id, "order_id": "ord_paid", "paid": paid, "currency": "CNY"}
+    arranged = {f"plt_{lot[0]}" for lot in given_lots}
+    event(f"one statement: {points_used and paid >= 100}, owing: {debt > 0}, hold: {hold and status}")
+
+    with rolled_back(tenant_id) as session:
+        points.settle_paid_order(session, points_used=points_used, **order)
+        fast = without_new_ids(rows(session, customer_id), arranged)
+    with rolled_back(tenant_id) as session:
+        if points_used:
+            spending._settle_by_wallet(session, customer_id=customer_id, order_id="ord_paid")
+        points.earn_for_orders(session, [points.PaidOrder(**order)], entries=False)
+        general = without_new_ids(rows(session, customer_id), arranged)
+
+    assert fast == general
