@@ -17,24 +17,24 @@ def settle_paid_order(session: Session, *, customer_id: str, order_id: str, paid
     """The order was paid: the points it held (if it used any) are spent for good, and what it earns is credited,
     each once whatever the deliveries (`settle_for_order`, then `earn_for_orders`)."""
     order = PaidOrder(customer_id, order_id, paid, currency)
-    [earned] = earnings(session, [order])
-    if points_used and earned is not None and session.get_bind().dialect.name == "postgresql":
-        now = clock.now()
-        [terms] = lot_terms(session, [earned], now)
-        session.flush()  # the statement must see this unit of work's rows, as the ORM's reads did
-        found, owing = session.execute(_SETTLE_AND_EARN, {
-            "tenant_id": require_tenant_id(), "customer_id": customer_id, "order_id": order_id, "now": now,
-            "entry_id": new_id("pte"), "lot_id": new_id("plt"), "points": earned.points, "source": earned.source,
-            **terms}).one()
-        if found and not owing:
-            return
-        if found:  # the hold is settled; the credit pays the debt first, on the general path
-            earn_for_orders(session, [order], entries=False)
-            return
+    if points_used and session.get_bind().dialect.name == "postgresql":
+        [earned] = earnings(session, [order])
+        if earned is not None:
+            now = clock.now()
+            [terms] = lot_terms(session, [earned], now)
+            session.flush()  # the statement must see this unit of work's rows, as the ORM's reads did
+            found, owing = session.execute(_SETTLE_AND_EARN, {
+                "tenant_id": require_tenant_id(), "customer_id": customer_id, "order_id": order_id, "now": now,
+                "entry_id": new_id("pte"), "lot_id": new_id("plt"), "points": earned.points,
+                "source": earned.source, **terms}).one()
+            if found and not owing:
+                return
+            if found:  # the hold is settled; the credit pays the debt first, on the general path
+                earn_for_orders(session, [order], entries=False)
+                return
     if points_used:
         settle_for_order(session, customer_id=customer_id, order_id=order_id)
-    if earned is not None:
-        earn_for_orders(session, [order], entries=False)
+    earn_for_orders(session, [order], entries=False)
 
 
 # PostgreSQL, an order that held points and earns some: `_SETTLE` (spending.py: the account locked, the hold

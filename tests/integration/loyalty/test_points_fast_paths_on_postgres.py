@@ -1,7 +1,8 @@
-"""PostgreSQL's one-statement hold (checkout) and settlement (payment) leave exactly the rows the Wallet's general
-path leaves, whatever the lots (pending, expired, used up, never expiring, tied expiries, ids whose byte order
-differs from the database's collation): Hypothesis builds the points, each path runs in a transaction of its
-own that is rolled back, and the rows are compared."""
+"""PostgreSQL's one-statement paths leave exactly the rows the general paths leave: the hold (checkout), the coupon
+locked with it (the checkout facade), the hold settled, and settled with the order's earning (payment), whatever
+the lots (pending, expired, used up, never expiring, tied expiries and availability, mixed-case ids), the coupon
+and the account. Hypothesis builds the points, each path runs in a transaction of its own that is rolled back,
+and the rows are compared."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ DAY = timedelta(days=1)
 
 lots = st.lists(
     st.tuples(
-        st.text("aAbBzZ0_", min_size=1, max_size=4),  # ids whose order depends on the collation
+        st.text("aAbBzZ0_", min_size=1, max_size=4),  # mixed case: the draw's tie-break is Python's byte order
         st.integers(1, 40),  # points
         st.integers(0, 40),  # remaining (capped at points)
         st.sampled_from([-3, -1, 0, 1]),  # available, days from now (0: available exactly now)
