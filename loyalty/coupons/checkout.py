@@ -21,3 +21,9 @@ def coupon_for_checkout(session: Session, *, customer_id: str, coupon_id: str) -
 def lock_for_order(session: Session, *, customer_id: str, coupon_id: str, order_id: str) -> None:
     """Lock the coupon for a pending order; CouponNotApplicable if another checkout locked it first."""
     coupons.lock_for_order(session, customer_id=customer_id, coupon_id=coupon_id, order_id=order_id)
+
+
+# For the facade's statement that locks the coupon and holds the points at once (PostgreSQL only): the lock as
+# a CTE named `coupon_locked`, and what to do to the session's copy of the coupon after it.
+LOCK_FOR_ORDER_CTE = coupons.LOCK_FOR_ORDER_CTE
+locked_in_session = coupons.locked_in_session

@@ -19,3 +19,11 @@ def points_for_checkout(session: Session, *, customer_id: str) -> PointsTerms:
 def hold_for_order(session: Session, *, customer_id: str, order_id: str, points: int) -> None:
     """Hold points for a pending order; InsufficientPoints if another checkout spent them first."""
     ledger.hold_for_order(session, customer_id=customer_id, order_id=order_id, points=points)
+
+
+# For the facade's statements that hold points after another step of the checkout (PostgreSQL only): build the
+# statement once with `hold_statement`, run it with `hold_in_one_statement`; if its `ok` is False, nothing was
+# held and `hold_by_wallet` (the general path) decides.
+hold_statement = ledger.hold_statement
+hold_in_one_statement = ledger.hold_in_one_statement
+hold_by_wallet = ledger.hold_by_wallet

@@ -12,11 +12,8 @@ from loyalty.points import service as points
 def on_order_paid(session: Session, event: OrderPaid) -> None:
     """Held points are spent for good, and the order earns its points."""
     with tenant_scope(event.tenant_id):
-        if event.points_used:
-            points.settle_for_order(session, customer_id=event.customer_id, order_id=event.order_id)
-        # Nothing here reads the entry: none is built.
-        points.earn_for_orders(session, [points.PaidOrder(event.customer_id, event.order_id, event.amount,
-                                                          event.currency)], entries=False)
+        points.settle_paid_order(session, customer_id=event.customer_id, order_id=event.order_id, paid=event.amount,
+                                 currency=event.currency, points_used=bool(event.points_used))
 
 
 def on_order_cancelled(session: Session, event: OrderCancelled) -> None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from core import clock
 from core.api import Page
 from core.errors import InvalidState, NotFound
 from core.pagination import paginate
+from core.tenancy import require_tenant_id
 from loyalty.coupons.models import Coupon
 from loyalty.coupons.rules import usable
 from loyalty.errors import CouponNotApplicable
@@ -55,6 +60,27 @@ def lock_for_order(session: Session, *, customer_id: str, coupon_id: str, order_
     ).rowcount
     if not locked:
         raise CouponNotApplicable()
+
+
+# `lock_for_order`'s guarded update as a CTE named `coupon_locked` (returning the coupon's id if it moved), for a
+# statement that holds more for the same order (the checkout facade's coupon-and-points statement, PostgreSQL).
+# The same guard, so the same race is decided the same way; binds :tenant_id (the tenancy hook checks it),
+# :coupon_id, :customer_id, :order_id and :now. `locked_in_session` then does what the ORM's update did.
+LOCK_FOR_ORDER_CTE = """coupon_locked AS (
+    UPDATE coupons SET status = 'locked', order_id = :order_id, locked_at = :now
+    WHERE tenant_id = :tenant_id AND id = :coupon_id AND customer_id = :customer_id AND status = 'available'
+      AND (valid_from IS NULL OR valid_from <= :now) AND (valid_until IS NULL OR valid_until > :now)
+    RETURNING id
+), """
+
+
+def locked_in_session(session: Session, *, coupon_id: str, order_id: str, locked_at: datetime) -> None:
+    """The session's copy of a coupon locked by `LOCK_FOR_ORDER_CTE` (if it has one) shows the lock, as after
+    `lock_for_order` (whose ORM update keeps it in step), without a query."""
+    coupon = session.identity_map.get(identity_key(Coupon, (require_tenant_id(), coupon_id)))
+    if coupon is not None:
+        for name, value in {"status": "locked", "order_id": order_id, "locked_at": locked_at}.items():
+            set_committed_value(coupon, name, value)
 
 
 def use_for_order(session: Session, *, coupon_id: str, order_id: str) -> None:

@@ -188,15 +188,26 @@ def earn_for_orders(session: Session, orders: list[PaidOrder], *, entries: bool 
     """Credit what each paid order earns, once per order, in one batch: each order's entry (None if it earned
     nothing or was credited before); without `entries`, only whether it was credited now (no `PointsEntry`
     built, for callers that do not read it, like the payment's handler)."""
+    earned = earnings(session, orders)
+    credits = [credit for credit in earned if credit is not None]
+    credited = iter(_credit(session, credits, entries=entries) if credits else [])
+    nothing = None if entries else False
+    return [next(credited) if credit is not None else nothing for credit in earned]
+
+
+def earnings(session: Session, orders: list[PaidOrder]) -> list[Credit | None]:
+    """The credit each paid order earns by the tenant's rules (None: it earns nothing), not yet credited."""
     rules = loyalty_rules(session)
     earned = [(order, points_earned(order.paid, minor_per_major=minor_per_major(order.currency),
                                     per_unit=rules["points_per_currency_unit"],
                                     minimum=rules["earn_min_order_amount"])) for order in orders]
-    credits = [Credit(order.customer_id, "earn", points, f"order:{order.order_id}:earn", order_id=order.order_id,
-                      pending_days=rules["points_pending_days"]) for order, points in earned if points]
-    credited = iter(_credit(session, credits, entries=entries) if credits else [])
-    nothing = None if entries else False
-    return [next(credited) if points else nothing for _order, points in earned]
+    return [Credit(order.customer_id, "earn", points, f"order:{order.order_id}:earn", order_id=order.order_id,
+                   pending_days=rules["points_pending_days"]) if points else None for order, points in earned]
+
+
+def lot_terms(session: Session, credits: list[Credit], now) -> list[dict]:
+    """Each credit's `available_at` and `expires_at` if credited now."""
+    return _lot_terms(session, credits, now)
 
 
 def settle_refund(session: Session, *, customer_id: str, order_id: str, refund_id: str, paid_amount: int,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import Subquery, func, or_, select
+from sqlalchemy import Subquery, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from core import clock
@@ -28,7 +28,17 @@ def _wallet(session: Session, customer_id: str) -> Wallet:
 
 def spendable(session: Session, *, customer_id: str) -> int:
     """Points the customer may spend now."""
-    return _wallet(session, customer_id).balance(clock.now())
+    return session.scalar(_SPENDABLE, {"customer_id": customer_id, "now": clock.now()})
+
+
+# `Wallet.balance` summed in the database: one round trip and no rows sent, for checkout's quote (the account
+# row holds nothing spendable). Built once: checkout asks it every time points are used.
+_SPENDABLE = (
+    select(func.coalesce(func.sum(PointsLot.remaining), 0))
+    .where(PointsLot.customer_id == bindparam("customer_id"), PointsLot.remaining > 0,
+           PointsLot.available_at <= bindparam("now"),
+           or_(PointsLot.expires_at.is_(None), PointsLot.expires_at > bindparam("now")))
+)
 
 
 def summary(session: Session, *, customer_id: str) -> dict:

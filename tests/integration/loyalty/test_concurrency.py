@@ -113,6 +113,41 @@ def test_the_same_coupon_in_two_checkouts_at_once_is_locked_by_one(tenant):
     assert (locked.status, locked.order_id) == ("locked", winners[0])
 
 
+def test_one_coupon_and_the_same_points_in_checkouts_at_once_go_to_one_order(tenant):
+    shopper = tenant.consumer()
+    give_points(tenant, shopper, 100)
+    coupon = claim(shopper, create_template(tenant)["id"])
+
+    results = race(4, lambda _: checkout_in_thread(tenant.id, shopper.customer_id, coupon_id=coupon["id"], points=60))
+
+    winners = [r for r in results if isinstance(r, str)]
+    assert len(winners) == 1
+    assert all(isinstance(r, checkout.CouponNotApplicable) for r in results if not isinstance(r, str))
+    assert (points_of(shopper)["balance"], points_of(shopper)["held"]) == (40, 60)
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        locked = session.scalars(select(Coupon).where(Coupon.id == coupon["id"])).one()
+        assert set(session.scalars(select(PointsHold.order_id))) == set(winners)
+    assert (locked.status, locked.order_id) == ("locked", winners[0])
+
+
+def test_checkouts_with_their_own_coupons_and_the_same_points_at_once_hold_what_there_is(tenant):
+    shopper = tenant.consumer()
+    give_points(tenant, shopper, 100)
+    template = create_template(tenant)
+    coupons = [claim(shopper, template["id"]) for _ in range(6)]
+
+    results = race(6, lambda i: checkout_in_thread(tenant.id, shopper.customer_id, coupon_id=coupons[i]["id"],
+                                                   points=30))
+
+    succeeded = [r for r in results if isinstance(r, str)]
+    assert len(succeeded) == 3
+    assert all(isinstance(r, checkout.InsufficientPoints) for r in results if not isinstance(r, str))
+    assert (points_of(shopper)["balance"], points_of(shopper)["held"]) == (10, 90)
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        assert session.scalar(select(func.sum(PointsEntry.points))) == 10
+        assert sorted(session.scalars(select(Coupon.order_id).where(Coupon.status == "locked"))) == sorted(succeeded)
+
+
 def test_a_double_tap_on_sign_in_signs_in_once(app, tenant):
     shopper = tenant.consumer()
     callers = http_callers(app, [shopper] * 5)
