@@ -20,9 +20,10 @@ from tests.support.roundtrips import RoundTrips
 # statement), the referral look-up, segments' paid order and stage (one statement).
 PLAIN = {"checkout": 5, "payment": 6}
 # With a coupon, points and a buyer bound to a distributor: coupon and points terms, the coupon locked and
-# the points held at checkout; commissions (with their ledger posting in one statement), coupon used, points
-# spent at payment.
-LOADED = {"checkout": 15, "payment": 16}
+# the points held at checkout; at payment the distribution chain with the products' commission overrides (one
+# read), the commissions with their ledger posting (one statement, no savepoint: shop/distribution/service/
+# commissions.py), coupon used, points spent.
+LOADED = {"checkout": 15, "payment": 12}
 # With an Idempotency-Key on both: one round trip more per request, the stored response (checkout's claim is
 # a row of the order's statement; the payment's claim and response one INSERT in its transaction).
 KEYED = {"checkout": 6, "payment": 7}
