@@ -3,6 +3,12 @@
 Every change posts to the ledger in the same transaction (shop/distribution/accounts.py names the
 accounts): accrual when recorded, clawback when a refund shrinks one, cancellation when a refund
 leaves its line nothing, settlement in settlement.py.
+
+Recording a paid order's commissions costs two round trips on PostgreSQL: one read (the buyer's account, its
+chain of bindings, the products' overrides: `_CHAIN_AND_OVERRIDES`), then the commissions with their accrual
+(`_RECORD_AND_POST`, no savepoint). The rules stay in Python (rules.py) on every path; other dialects take the
+general path, a statement at a time (tests/integration/distribution/test_recording_commissions_on_postgres.py
+holds the two to the same rows).
 """
 
 from __future__ import annotations
@@ -40,8 +46,8 @@ def record_for_order(session: Session, *, order_id: str, customer_id: str, curre
         return []
     product_ids = [line.product_id for line in lines]
     if _fast(session):
-        uplines, overrides = _uplines_and_overrides(session, buyer_id=customer_id, product_ids=product_ids)
-        chain = _own_link(session, buyer_id=customer_id, settings=settings) + uplines
+        own, uplines, overrides = _chain_and_overrides(session, buyer_id=customer_id, product_ids=product_ids)
+        chain = _own_link_as_read(session, buyer_id=customer_id, settings=settings, read=own) + uplines
         earners = rules.earners(chain, levels=settings["levels"])
     else:
         earners = rules.earners(_sale_chain(session, buyer_id=customer_id, settings=settings),
@@ -148,33 +154,50 @@ def _own_link(session: Session, *, buyer_id: str, settings: dict) -> list[tuple[
         return []
     own = (ensure_approved_under_everyone(session, customer_id=buyer_id) if settings["who"] == "everyone"
            else find_account(session, customer_id=buyer_id))
-    if own is not None and own.status in ("approved", "suspended"):
-        return [(own.id, own.status)]
-    return []
+    return _as_link(None if own is None else (own.id, own.status))
 
 
-def _uplines_and_overrides(session: Session, *, buyer_id: str,
-                           product_ids: list[str]) -> tuple[list[tuple[str, str]], dict[str, dict]]:
-    """PostgreSQL: the buyer's bound distributor and that one's (with their statuses), and the commission
-    override of each product that has one, in one round trip. The chain is always read two links up;
-    `rules.earners` keeps the levels the tenant pays."""
-    links, overrides = {}, {}
-    for row in session.execute(_UPLINES_AND_OVERRIDES, {
+def _own_link_as_read(session: Session, *, buyer_id: str, settings: dict,
+                      read: tuple[str, str] | None) -> list[tuple[str, str]]:
+    """`_own_link` from the buyer's account as `_chain_and_overrides` read it (None: it has none): only where
+    everyone distributes and the account is missing or `none` is there more to do (it is approved now)."""
+    if not settings["self_purchase"]:
+        return []
+    if settings["who"] == "everyone" and (read is None or read[1] == "none"):
+        own = ensure_approved_under_everyone(session, customer_id=buyer_id)
+        read = None if own is None else (own.id, own.status)
+    return _as_link(read)
+
+
+def _as_link(account: tuple[str, str] | None) -> list[tuple[str, str]]:
+    return [account] if account is not None and account[1] in ("approved", "suspended") else []
+
+
+def _chain_and_overrides(session: Session, *, buyer_id: str, product_ids: list[str]
+                         ) -> tuple[tuple[str, str] | None, list[tuple[str, str]], dict[str, dict]]:
+    """PostgreSQL, in one round trip: the buyer's own account (id, status) if any; its bound distributor and
+    that one's (with their statuses); the commission override of each product that has one. The chain is
+    always read two links up; `rules.earners` keeps the levels the tenant pays."""
+    own, links, overrides = None, {}, {}
+    for row in session.execute(_CHAIN_AND_OVERRIDES, {
             "tenant_id": require_tenant_id(), "buyer_id": buyer_id, "now": clock.now(),
             "product_ids": sorted(set(product_ids))}):
-        if row.link:
+        if row.link == -1:
+            own = (row.id, row.status)
+        elif row.link:
             links[row.link] = (row.id, row.status)
         elif row.commission:
             overrides[row.id] = row.commission
-    return [links[link] for link in sorted(links)], overrides
+    return own, [links[link] for link in sorted(links)], overrides
 
 
-# Reads only, so safe to run at any point of the payment's transaction. The first link is the buyer's unexpired
-# binding's distributor, the second that distributor's own customer's unexpired binding's distributor, exactly
-# what `bound_distributor` finds twice over on the general path (a binding is one row per customer, so each
-# link is one row or none; no second link without a first). `:now` is the application clock, as there.
-# The products' part is `shop.catalog.service.commission_overrides`'s query (overrides that are set).
-_UPLINES_AND_OVERRIDES = text("""
+# Reads only, so safe to run at any point of the payment's transaction. Link -1 is the buyer's own account
+# (`find_account`: one per customer). Link 1 is the buyer's unexpired binding's distributor, link 2 that
+# distributor's own customer's unexpired binding's distributor, exactly what `bound_distributor` finds twice
+# over on the general path (a binding is one row per customer, so each link is one row or none; no second link
+# without a first). `:now` is the application clock, as there. Link 0 rows are products:
+# `shop.catalog.service.commission_overrides`'s query (overrides that are set).
+_CHAIN_AND_OVERRIDES = text("""
 WITH first AS (
   SELECT d.id, d.status, d.customer_id
   FROM distribution_bindings AS b JOIN distributors AS d ON d.tenant_id = b.tenant_id AND d.id = b.distributor_id
@@ -187,6 +210,7 @@ second AS (
     AND (b.expires_at IS NULL OR b.expires_at > :now))
 SELECT 1 AS link, id, status, NULL::jsonb AS commission FROM first
 UNION ALL SELECT 2, id, status, NULL FROM second
+UNION ALL SELECT -1, id, status, NULL FROM distributors WHERE tenant_id = :tenant_id AND customer_id = :buyer_id
 UNION ALL SELECT 0, id, NULL, commission FROM products
   WHERE tenant_id = :tenant_id AND id = ANY(CAST(:product_ids AS text[])) AND commission IS NOT NULL""")
 
