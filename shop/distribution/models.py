@@ -57,9 +57,10 @@ class Binding(TenantScoped, Base):
 
 
 class Commission(TenantScoped, Base):
-    """What one distributor earns on one order line at one level. One per (line, kind, level): the unique
-    key, not a prior read, keeps a second payment event from recording it twice. `net` is the line's
-    paid total less its refunds; `amount` follows it while `frozen`."""
+    """What one distributor earns on one order line at one level. One per (line, kind, level): unique keys,
+    not a prior read, keep a second payment event from recording it twice (on PostgreSQL the accrual's key
+    `accrual:{kind}:{order}` first, then this one: service/commissions.py). `net` is the line's paid total
+    less its refunds; `amount` follows it while `frozen`."""
 
     __tablename__ = "commissions"
     __table_args__ = (

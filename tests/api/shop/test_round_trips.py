@@ -24,9 +24,11 @@ PLAIN = {"checkout": 4, "payment": 5}
 # An invitee's orders keep the funnel's two statements: `ordered` at checkout, its referral read at payment.
 INVITED = {"checkout": 5, "payment": 6}
 # With a coupon, points and a buyer bound to a distributor: coupon terms and the spendable points (one sum), then
-# the coupon locked and the points held in one statement at checkout; commissions (with their ledger posting in
-# one statement), coupon used, the points' hold spent and the points earned (one statement) at payment.
-LOADED = {"checkout": 7, "payment": 12}
+# the coupon locked and the points held in one statement at checkout; at payment the distribution chain with the
+# products' commission overrides (one read), the commissions with their ledger posting (one statement, no
+# savepoint: shop/distribution/service/commissions.py), coupon used, the points' hold spent and the points earned
+# (one statement).
+LOADED = {"checkout": 7, "payment": 8}
 # With an Idempotency-Key on both: one round trip more per request, the stored response (checkout's claim is
 # a row of the order's statement; the payment's claim and response one INSERT in its transaction).
 KEYED = {"checkout": 5, "payment": 6}
