@@ -11,7 +11,7 @@ p50, p99, errors, and the ratios (orders/s and requests/s over the baseline's re
 Scenarios: `checkout` (two lines, nothing else; `--consumers`), `loaded` (a coupon, 100 points and a buyer
 bound to a distributor, distribution on: the payment records commissions; `--consumers`), `crowd` (the
 plain checkout with `--crowd` consumers, for the p99), and the baseline with each number of consumers.
-Drops its database at the end.
+Drops its database at the end. `BENCH_WORKERS` sets gunicorn's workers for both apps (default 2, production's).
 """
 
 from __future__ import annotations
