@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from functools import wraps
 
 from flask import Response, g, make_response, request
-from sqlalchemy import Integer, String, Text, delete, select, update
+from sqlalchemy import Integer, String, Text, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.exceptions import HTTPException
@@ -137,12 +137,27 @@ def _store(scope: str, key: str, response: Response, *, conceal: tuple[str, ...]
         with statement_by_statement() as own:  # one UPDATE: atomic by itself
             _store(scope, key, response, conceal=conceal, session=own)
         return
-    session.execute(
-        update(IdempotencyRecord)
-        .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
-        .values(response_status=response.status_code, response_body=_kept_body(response, conceal),
-                locked_until=None)
-    )
+    session.execute(_STORE, {**_key_of(scope, key), "status": response.status_code,
+                             "body": _kept_body(response, conceal)})
+
+
+# Built once: these run on keyed requests. The sessions they run in hold no IdempotencyRecord objects to keep in
+# step, so the ORM is told not to look: by default it evaluated the WHERE against the session's objects, compiling
+# an evaluator on every call, which cost more than the statement (issue 14).
+_KEY_IS = (IdempotencyRecord.scope == bindparam("the_scope"), IdempotencyRecord.key == bindparam("the_key"))
+_RESPONSE = {"response_status": bindparam("status"), "response_body": bindparam("body"), "locked_until": None}
+_STORE = update(IdempotencyRecord).where(*_KEY_IS).values(_RESPONSE).execution_options(synchronize_session=False)
+_STORE_ON_OUR_CLAIM = (
+    update(IdempotencyRecord)
+    .where(*_KEY_IS, IdempotencyRecord.fingerprint == bindparam("the_fingerprint"),
+           IdempotencyRecord.response_status.is_(None))
+    .values(_RESPONSE).execution_options(synchronize_session=False)
+)
+_RELEASE = delete(IdempotencyRecord).where(*_KEY_IS).execution_options(synchronize_session=False)
+
+
+def _key_of(scope: str, key: str) -> dict:
+    return {"the_scope": scope, "the_key": key}
 
 
 def _kept_body(response: Response, conceal: tuple[str, ...]) -> str:
@@ -158,9 +173,7 @@ def _kept_body(response: Response, conceal: tuple[str, ...]) -> str:
 
 def _release(scope: str, key: str) -> None:
     with statement_by_statement() as session:  # one DELETE: atomic by itself
-        session.execute(
-            delete(IdempotencyRecord).where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key)
-        )
+        session.execute(_RELEASE, _key_of(scope, key))
 
 
 def _replay(record: IdempotencyRecord) -> Response:
@@ -346,13 +359,9 @@ def _store_ours_or_replay(scope: str, key: str, fingerprint: str, response: Resp
     """Store the response on the claim this request wrote (one guarded UPDATE, the usual case); if the key's
     record is not an unanswered claim of this body, the earlier request's outcome instead."""
     with statement_by_statement() as session:
-        stored = session.execute(
-            update(IdempotencyRecord)
-            .where(IdempotencyRecord.scope == scope, IdempotencyRecord.key == key,
-                   IdempotencyRecord.fingerprint == fingerprint, IdempotencyRecord.response_status.is_(None))
-            .values(response_status=response.status_code, response_body=_kept_body(response, conceal),
-                    locked_until=None)
-        ).rowcount
+        stored = session.execute(_STORE_ON_OUR_CLAIM, {
+            **_key_of(scope, key), "the_fingerprint": fingerprint, "status": response.status_code,
+            "body": _kept_body(response, conceal)}).rowcount
     if stored:
         return response
     earlier = _earlier_outcome(scope, key, fingerprint)
