@@ -9,8 +9,9 @@ else), `loaded` (plus a coupon, points, and a buyer bound to a distributor with 
 payment records commissions), `keyed` (plain with an `Idempotency-Key` on both requests).
 For each it prints the round trips of one checkout and one payment (statements, BEGIN, COMMIT, ROLLBACK,
 pre-pings; `--sql` lists the statements), times `--orders` orders without the profiler (ms per checkout
-and per payment), then profiles `--orders` orders and prints the top functions by
-own time and by cumulative time.
+and per payment, and the CPU per order of this process and of PostgreSQL's backends, read from /proc), then
+profiles `--orders` orders and prints their own time by package (SQLAlchemy, psycopg, werkzeug, …, ours) and
+the top functions by own time and by cumulative time.
 """
 
 from __future__ import annotations
@@ -114,18 +115,37 @@ def count_round_trips(shop: Shop, engine, *, show_sql: bool) -> tuple[RoundTrips
     return checkout, payment
 
 
-def time_requests(shop: Shop, orders: int) -> None:
-    """Milliseconds per checkout and per payment in-process, without the profiler (one caller, no HTTP)."""
+def time_requests(shop: Shop, orders: int, database_name: str) -> None:
+    """Milliseconds per checkout and per payment in-process, without the profiler (one caller, no HTTP); and the
+    CPU per order of this process and of the database's backends (read from /proc: Linux, a local server)."""
     bodies = [shop.prepare() for _ in range(orders)]
     checkout = payment = 0.0
+    cpu, backends = time.process_time(), backend_cpu_seconds(database_name)
     for body in bodies:
         started = time.perf_counter()
         order_id = shop.checkout(body)
         paid = time.perf_counter()
         shop.pay(order_id)
         checkout, payment = checkout + paid - started, payment + time.perf_counter() - paid
+    cpu, backends = time.process_time() - cpu, backend_cpu_seconds(database_name) - backends
     print(f"  unprofiled, {orders} orders: checkout {checkout / orders * 1000:.2f} ms, "
-          f"payment {payment / orders * 1000:.2f} ms, order {(checkout + payment) / orders * 1000:.2f} ms")
+          f"payment {payment / orders * 1000:.2f} ms, order {(checkout + payment) / orders * 1000:.2f} ms; "
+          f"CPU per order: Python {cpu / orders * 1000:.2f} ms, PostgreSQL backends {backends / orders * 1000:.2f} ms")
+
+
+def backend_cpu_seconds(database_name: str) -> float:
+    """User and system CPU the server's backends for `database_name` have used (0 where /proc cannot tell)."""
+    with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
+        pids = [pid for (pid,) in connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (database_name,))]
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def profile(shop: Shop, orders: int, top: int) -> None:
@@ -135,11 +155,34 @@ def profile(shop: Shop, orders: int, top: int) -> None:
     for body in bodies:
         shop.pay(shop.checkout(body))
     profiler.disable()
+    print_own_time_by_package(pstats.Stats(profiler).stats, orders)
     for order in ("tottime", "cumulative"):
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(top)
         text = out.getvalue()
         print(text[text.index("   ncalls"):] if "   ncalls" in text else text)
+
+
+PACKAGES = ("sqlalchemy", "psycopg", "werkzeug", "flask_smorest", "flask", "marshmallow", "webargs", "json")
+
+
+def print_own_time_by_package(stats: dict, orders: int) -> None:
+    """The profile's own time per order, by the package its functions belong to (waiting for the database
+    apart), largest first: which layer the remaining time is in."""
+    by_package: dict[str, float] = {}
+    for (filename, _line, function), (_cc, _nc, own, _cumulative, _callers) in stats.items():
+        path = filename.replace(os.sep, "/")
+        if "/psycopg/" in path and function == "wait":
+            package = "waiting for PostgreSQL"
+        elif path.startswith(str(ROOT)) and "/.venv/" not in path:
+            package = "ours: " + Path(path).relative_to(ROOT).parts[0]
+        else:
+            package = next((name for name in PACKAGES if f"/{name}/" in path), "other (stdlib, builtins, …)")
+        by_package[package] = by_package.get(package, 0.0) + own
+    total = sum(by_package.values())
+    print("  own time by package (profiled, so inflated; compare shares):")
+    for package, own in sorted(by_package.items(), key=lambda item: -item[1]):
+        print(f"    {package:<32} {own / orders * 1000:6.2f} ms per order  {own / total:6.1%}")
 
 
 def main() -> None:
@@ -173,7 +216,7 @@ def main() -> None:
                 shop.pay(shop.checkout(shop.prepare()))
             print(f"\n== {scenario} ==")
             count_round_trips(shop, database.require_engine(), show_sql=args.sql)
-            time_requests(shop, args.orders)
+            time_requests(shop, args.orders, name)
             if not args.no_profile:
                 profile(shop, args.orders, args.top)
         database.require_engine().dispose()
