@@ -259,7 +259,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--consumers", type=int, default=8)
     parser.add_argument("--crowd", type=int, default=32, help="consumers of the crowd scenario (the p99)")
-    parser.add_argument("--coupons", type=int, default=200, help="coupons per consumer of the loaded scenario")
+    parser.add_argument("--coupons", type=int, default=600,
+                        help="coupons per consumer of the loaded scenario (one that runs out stops: an error)")
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--jobs", choices=["rq", "inline"], default="rq",
                         help="rq: jobs leave through Redis as in production (no worker is needed: nothing falls "
