@@ -9,7 +9,7 @@ from core import clock
 from core.ids import new_id
 from core.tenancy import require_tenant_id
 from loyalty.points.service.earning import PaidOrder, earn_for_orders, earnings, lot_terms
-from loyalty.points.service.spending import settle_for_order
+from loyalty.points.service.spending import SETTLE_CTES, settle_for_order
 
 
 def settle_paid_order(session: Session, *, customer_id: str, order_id: str, paid: int, currency: str,
@@ -45,19 +45,8 @@ def settle_paid_order(session: Session, *, customer_id: str, order_id: str, paid
 # amount), `ON CONFLICT DO NOTHING` on its unique source (a second delivery credits nothing); owing, nothing is
 # credited here and the caller credits on the general path, which pays the debt first. No account row: nothing
 # is written, and the caller takes the general path for both. Binds `:tenant_id`, as the tenancy hook demands.
-_SETTLE_AND_EARN = text("""
-WITH account AS (
-    SELECT debt FROM points_accounts
-    WHERE tenant_id = :tenant_id AND customer_id = :customer_id
-    FOR UPDATE
-), spent AS (
-    UPDATE points_holds SET status = 'spent', updated_at = :now
-    WHERE tenant_id = :tenant_id AND order_id = :order_id AND status = 'held' AND EXISTS (SELECT FROM account)
-    RETURNING points
-), unheld AS (
-    UPDATE points_accounts SET held = held - (SELECT points FROM spent)
-    WHERE tenant_id = :tenant_id AND customer_id = :customer_id AND EXISTS (SELECT FROM spent)
-), earned AS (
+_SETTLE_AND_EARN = text(f"""
+WITH {SETTLE_CTES}, earned AS (
     INSERT INTO points_entries (tenant_id, id, customer_id, kind, points, source, order_id, lot_id, available_at,
                                 expires_at, created_at)
     SELECT :tenant_id, :entry_id, :customer_id, 'earn', :points, :source, :order_id, :lot_id,

@@ -144,9 +144,10 @@ def _settle_in_one_statement(session: Session, *, customer_id: str, order_id: st
 # deliveries, may race: the prior state decides, once), then the account's `held` lowered by what it moved.
 # Nothing is read before it is locked, so the snapshot cannot hide anything here. A customer with no account
 # row (so no hold either) answers False and takes the general path, which creates the row as it always did.
-_SETTLE = text("""
-WITH account AS (
-    SELECT customer_id FROM points_accounts
+# Its CTEs (`account`, with the account's `debt`; `spent`; `unheld`) are also the first part of settlement.py's
+# statement, which credits the order's earning in the same round trip.
+SETTLE_CTES = """account AS (
+    SELECT customer_id, debt FROM points_accounts
     WHERE tenant_id = :tenant_id AND customer_id = :customer_id
     FOR UPDATE
 ), spent AS (
@@ -156,8 +157,8 @@ WITH account AS (
 ), unheld AS (
     UPDATE points_accounts SET held = held - (SELECT points FROM spent)
     WHERE tenant_id = :tenant_id AND customer_id = :customer_id AND EXISTS (SELECT FROM spent)
-)
-SELECT EXISTS (SELECT FROM account)""")
+)"""
+_SETTLE = text(f"WITH {SETTLE_CTES}\nSELECT EXISTS (SELECT FROM account)")
 
 
 def release_for_order(session: Session, *, customer_id: str, order_id: str) -> PointsEntry | None:

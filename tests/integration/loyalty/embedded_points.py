@@ -4,19 +4,11 @@ findings. PostgreSQL's one-statement hold and settlement must leave SQLite on th
 
 from __future__ import annotations
 
-import json
-import sys
-
-from core import migrate
+from tests.integration.loyalty.embedded import embedded_app, print_findings
 
 
 def main(path: str) -> dict:
-    from app import create_app
-
-    url = f"sqlite:///{path}"
-    migrate.upgrade(url)
-    app = create_app({"DATABASE_URL": url, "REDIS_URL": None, "FISSION_JOBS_MODE": "eager", "LOG_LEVEL": "WARNING",
-                      "FISSION_PLATFORM_TOKEN": "platform-test-token", "SECRET_KEY": "embedded"})
+    app = embedded_app(path)
     from tests.api.loyalty.coupons import claim, create_template
     from tests.api.loyalty.orders import cancel, checkout, pay, refused
     from tests.api.loyalty.points import give_points, points_of
@@ -40,4 +32,4 @@ def main(path: str) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1])))
+    print_findings(main)

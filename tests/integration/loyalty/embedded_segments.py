@@ -3,20 +3,14 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from datetime import timedelta
 
-from core import clock, migrate
+from core import clock
+from tests.integration.loyalty.embedded import embedded_app, print_findings
 
 
 def main(path: str) -> dict:
-    from app import create_app
-
-    url = f"sqlite:///{path}"
-    migrate.upgrade(url)
-    app = create_app({"DATABASE_URL": url, "REDIS_URL": None, "FISSION_JOBS_MODE": "eager", "LOG_LEVEL": "WARNING",
-                      "FISSION_PLATFORM_TOKEN": "platform-test-token", "SECRET_KEY": "embedded"})
+    app = embedded_app(path)
     from tests.api.loyalty.segments.campaigns import campaign, coupon_template, dry_run, launch, segment
     from tests.api.loyalty.segments.shop import Shop, customer, refresh
     from tests.support.factories import create_tenant
@@ -49,4 +43,4 @@ def main(path: str) -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(main(sys.argv[1])))
+    print_findings(main)

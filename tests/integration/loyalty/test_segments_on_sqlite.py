@@ -1,23 +1,15 @@
 """Segments' SQLite paths (the stage refresh reads then writes; no interval arithmetic there) on the embedded
 default, end to end over HTTP in a process of its own."""
 
-import json
-import subprocess
-import sys
-
 import pytest
 
-from tests.support.processes import ROOT
+from tests.integration.loyalty.embedded import run_embedded
 
 pytestmark = pytest.mark.integration
 
 
 def test_stages_scores_tags_segments_and_campaigns_work_on_the_embedded_default(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "tests.integration.loyalty.embedded_segments",
-                          str(tmp_path / "embedded.db")], cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr[-3000:]
-
-    found = json.loads(run.stdout.strip().splitlines()[-1])
+    found = run_embedded("tests.integration.loyalty.embedded_segments", tmp_path)
 
     assert found["stages"] == ["loyal", "new", "prospect"]
     assert found["scores"] == [2, 1, None]  # three orders in the window against one
