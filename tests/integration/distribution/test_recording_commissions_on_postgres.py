@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections import defaultdict
 from contextlib import contextmanager
 from datetime import timedelta
@@ -32,6 +31,7 @@ from core.tenancy import tenant_scope
 from shop.distribution.accounts import EXPENSE
 from shop.distribution.service import commissions
 from tests.api.distribution.builders import approved_distributor, bound_to, enable, product
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -259,15 +259,6 @@ def _waiting_on_the_accrual(database_url: str) -> int:
                                "AND query LIKE '%%INSERT INTO ledger_transactions%%'").fetchone()[0]
 
 
-def _wait_until(condition, timeout=30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
-
-
 def test_an_order_recorded_twice_has_each_commission_and_its_accrual_once(world):
     order_id, lines = _order(world)
 
@@ -295,7 +286,7 @@ def test_transactions_recording_one_order_at_once_record_it_once(world, database
             held = _record(world, order_id, lines, session=session)
             for thread in threads:
                 thread.start()
-            assert _wait_until(lambda: _waiting_on_the_accrual(database_url) == 4)
+            assert wait_until(lambda: _waiting_on_the_accrual(database_url) == 4)
             if not first_commits:
                 raise _Discard
     except _Discard:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 import psycopg
 import pytest
@@ -15,17 +14,9 @@ from core.tenancy import tenant_scope
 from shop.distribution import service
 from shop.distribution.models import Settlement
 from tests.integration.distribution.seeding import seed_due_commissions, settled_state
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
-
-
-def wait_until(condition, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 def request_run(tenant_id: str, *, limit: int) -> str:

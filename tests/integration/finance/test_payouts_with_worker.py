@@ -14,7 +14,7 @@ import requests
 from sqlalchemy import text
 
 from core.db import unit_of_work
-from tests.integration.shop.conftest import wait_until
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 

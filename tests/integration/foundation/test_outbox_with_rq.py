@@ -1,6 +1,5 @@
 """The outbox against real Redis and real `flask worker` processes."""
 
-import time
 
 import pytest
 from redis import Redis
@@ -13,6 +12,7 @@ from core.db import unit_of_work
 from core.jobs import OutboxJob
 from core.tenancy import tenant_scope
 from tenants.customers.models import Customer
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -36,15 +36,6 @@ def enqueue(tenant_id, marker):
 
 def queued_ids(runtime):
     return Queue(runtime.queue_name, connection=Redis.from_url(runtime.redis_url)).job_ids
-
-
-def wait_until(condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 def test_a_committed_job_reaches_rq_and_a_worker_runs_it(rq_mode, tenant, start_worker):

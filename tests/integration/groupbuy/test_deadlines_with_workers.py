@@ -15,7 +15,7 @@ from shop.groupbuy.models import Group
 from tests.api.distribution.builders import commissions
 from tests.api.groupbuy.builders import campaign, order
 from tests.api.shop.builders import stock_of
-from tests.integration.shop.conftest import wait_until
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 

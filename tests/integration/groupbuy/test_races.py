@@ -19,7 +19,7 @@ from shop.orders.models import Order
 from tests.api.distribution.builders import commissions
 from tests.api.groupbuy.builders import campaign, group, joined, started
 from tests.api.shop.builders import create_product, sku_id
-from tests.integration.shop.conftest import wait_until
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from core.db import unit_of_work
 from core.jobs import OutboxJob
 from tests.api.loyalty.vouchers import create_pool, import_codes, verify, voucher
-from tests.integration.shop.conftest import wait_until
 from tests.support.douyin import DouyinStandIn
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -24,8 +24,8 @@ from tests.api.loyalty.referrals import (
     tea,
 )
 from tests.integration.loyalty.test_concurrency import race
-from tests.integration.shop.conftest import wait_until
 from tests.support.http import Caller
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -79,13 +79,3 @@ def signed_event(secret: str, *, event_type: str, intent: dict, event_id: str | 
                           "created": timestamp, "data": {"object": intent}}).encode()
     signature = hmac.new(secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256).hexdigest()
     return payload, f"t={timestamp},v1={signature}"
-
-
-def wait_until(predicate, *, timeout: float = 30.0, interval: float = 0.2):
-    """Poll until `predicate()` returns something truthy (other processes are doing the work); return it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(interval)

@@ -9,7 +9,7 @@ import requests
 
 from core import jobs
 from core.db import unit_of_work
-from tests.integration.shop.conftest import wait_until
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
