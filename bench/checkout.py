@@ -11,7 +11,9 @@ p50, p99, errors, and the ratios (orders/s and requests/s over the baseline's re
 Scenarios: `checkout` (two lines, nothing else; `--consumers`), `loaded` (a coupon, 100 points and a buyer
 bound to a distributor, distribution on: the payment records commissions; `--consumers`), `crowd` (the
 plain checkout with `--crowd` consumers, for the p99), and the baseline with each number of consumers.
-Drops its database at the end. `BENCH_WORKERS` sets gunicorn's workers for both apps (default 2, production's).
+After the table, the CPU each role used during each window (the app's workers, PostgreSQL, the load generator;
+read from /proc), and the workers' CPU per order or request. Drops its database at the end. `BENCH_WORKERS` sets
+gunicorn's workers for both apps (default 2, production's).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class Result:
     errors: int
     seconds: float
     latencies_ms: list[float]
+    cores: dict[str, float]  # CPU used during the window, in cores, by role (`cpu_seconds_by_role`)
 
     @property
     def rate(self) -> float:
@@ -154,6 +157,12 @@ def drive(port: int, scenario: str, credentials: list[str], skus: list[str], sec
                  for credential in credentials]
     for process in processes:
         process.start()
+    consumers = {process.pid for process in processes}
+    time.sleep(max(0.0, start_at - time.time()))
+    before = cpu_seconds_by_role(consumers)
+    time.sleep(max(0.0, stop_at - time.time()))
+    after = cpu_seconds_by_role(consumers)
+    cores = {role: (after[role] - before.get(role, 0.0)) / seconds for role in after}
     samples, errors = [], 0
     for _ in processes:
         consumer_samples, consumer_errors = results.get(timeout=seconds + 120)
@@ -161,7 +170,26 @@ def drive(port: int, scenario: str, credentials: list[str], skus: list[str], sec
         errors += consumer_errors
     for process in processes:
         process.join()
-    return Result(scenario, len(samples), errors, seconds, samples)
+    return Result(scenario, len(samples), errors, seconds, samples, cores)
+
+
+def cpu_seconds_by_role(consumers: set[int]) -> dict[str, float]:
+    """CPU (user + system) used so far by this machine's processes, by role: the app's gunicorn workers,
+    PostgreSQL, the load generator (`consumers`), everything else. From /proc (Linux); a process that ended
+    between two readings drops out, so compare readings taken while the load runs."""
+    roles = {"app workers": 0, "PostgreSQL": 0, "load generator": 0, "other": 0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        role = ("load generator" if int(entry.name) in consumers else "app workers" if "gunicorn" in command
+                else "PostgreSQL" if command.startswith("postgres") else "other")
+        roles[role] += int(fields[11]) + int(fields[12])
+    return {role: ticks / os.sysconf("SC_CLK_TCK") for role, ticks in roles.items()}
 
 
 class Gunicorn:
@@ -319,7 +347,8 @@ def report(results: dict[str, Result], args) -> None:
         ("baseline", f"baseline: one-INSERT Flask endpoint (requests), {n} consumers", None),
         ("baseline-crowd", f"baseline: one-INSERT Flask endpoint (requests), {crowd} consumers", None),
     ]
-    print(f"\n{args.seconds:.0f} s per scenario, gunicorn 2 sync workers, PostgreSQL, jobs={args.jobs}, "
+    workers = os.environ.get("BENCH_WORKERS", "2")
+    print(f"\n{args.seconds:.0f} s per scenario, gunicorn {workers} sync workers, PostgreSQL, jobs={args.jobs}, "
           f"{os.cpu_count()} CPUs shared with the load generator\n")
     print("| scenario | per second | p50 ms | p99 ms | errors | orders/s over baseline req/s "
           "| req/s over baseline req/s |")
@@ -333,6 +362,13 @@ def report(results: dict[str, Result], args) -> None:
     for key in ("checkout", "loaded", "crowd"):
         if results[key].latencies_ms:
             print(f"{key}: mean {statistics.fmean(results[key].latencies_ms):.1f} ms per order")
+    print("\nCPU in cores during each window (/proc; this machine has "
+          f"{os.cpu_count()}), and the app workers' CPU per operation:")
+    for key, _label, _against in rows:
+        result = results[key]
+        used = ", ".join(f"{role} {cores:.2f}" for role, cores in result.cores.items())
+        per = result.cores["app workers"] / result.rate * 1000 if result.rate else float("nan")
+        print(f"  {key}: {used}; app workers {per:.2f} ms per {'request' if key.startswith('baseline') else 'order'}")
 
 
 def _forget_queue(queue: str) -> None:
