@@ -1,20 +1,18 @@
 """The per-tenant expiry job: set-based, only due lots, only its tenant, a batch per transaction."""
 
 import re
-import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from core import clock, jobs
-from core.db import database, unit_of_work
+from core.db import unit_of_work
 from core.tenancy import tenant_scope
-from loyalty.points.jobs import expire_points
 from loyalty.points.models import PointsEntry, PointsLot
 from loyalty.points.service import expiry
 from tests.api.loyalty.orders import checkout, paid_order
-from tests.api.loyalty.points import entries_of, give_points, points_of
+from tests.api.loyalty.points import entries_of, give_points, points_of, run_expiry
 from tests.api.loyalty.scheduler import run_periodic_later
 
 
@@ -24,11 +22,6 @@ def zeroing(request, monkeypatch):
     SQLite (the embedded default) uses."""
     if request.param == "portable":
         monkeypatch.setattr(expiry, "_EXPIRE_BATCH_BY_DIALECT", {})
-
-
-def run_expiry(tenant_id, **kwargs):
-    with unit_of_work() as session, tenant_scope(tenant_id):
-        expire_points(session, **kwargs)
 
 
 def test_the_job_expires_what_is_left_of_due_lots_and_records_it(tenant):
@@ -153,36 +146,3 @@ def test_expiry_entries_have_ids_of_our_format_each_its_own(tenant):
         assert re.fullmatch(r"pte_[0-9A-Za-z]{24}", entry_id)
         assert source == f"expire:{entry_id}"
 
-
-def test_a_lot_held_by_a_customers_transaction_is_left_for_the_next_run(tenant, zeroing, request):
-    if request.node.callspec.params["zeroing"] == "portable":
-        pytest.skip("row locks are PostgreSQL's; SQLite has one writer at a time")
-    tenant.settings({"loyalty": {"points_expiry": {"mode": "days", "days": 1}}})
-    shopper = tenant.consumer()
-    held, free = give_points(tenant, shopper, 30), give_points(tenant, shopper, 12)
-    with unit_of_work() as session, tenant_scope(tenant.id):
-        lot_of = dict(session.execute(select(PointsLot.entry_id, PointsLot.id)).all())
-
-    with clock.travel(timedelta(days=3)):
-        # Another transaction (a customer's spend, say) holds one lot: the batch passes over it rather than wait.
-        with database.require_engine().connect() as holder:
-            holder.execute(text("SELECT id FROM points_lots WHERE tenant_id = :tenant_id AND id = :id FOR UPDATE"),
-                           {"tenant_id": tenant.id, "id": lot_of[held["id"]]})
-            expiring = threading.Thread(target=run_expiry, args=(tenant.id,))
-            expiring.start()
-            expiring.join(timeout=15)
-            waited = expiring.is_alive()
-            holder.rollback()  # (a batch that waited finishes now, so a failure does not hang the run)
-            expiring.join()
-        assert not waited, "the batch waited for the held lot"
-        assert remaining_of(tenant, lot_of) == {held["id"]: 30, free["id"]: 0}
-        run_expiry(tenant.id)
-
-    assert remaining_of(tenant, lot_of) == {held["id"]: 0, free["id"]: 0}
-    assert [points for kind, points in entries_of(shopper) if kind == "expire"] == [-12, -30]
-
-
-def remaining_of(tenant, lot_of: dict) -> dict:
-    with unit_of_work() as session, tenant_scope(tenant.id):
-        remaining = dict(session.execute(select(PointsLot.id, PointsLot.remaining)).all())
-    return {entry_id: remaining[lot_id] for entry_id, lot_id in lot_of.items()}
