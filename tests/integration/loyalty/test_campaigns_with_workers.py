@@ -10,7 +10,6 @@ would keep a single worker's queue from ever draining. What is under test is the
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 
 import psycopg
@@ -30,6 +29,7 @@ from tenants.customers.invite_codes import new_invite_code
 from tenants.customers.models import Customer
 from tests.api.loyalty.segments.campaigns import campaign, coupon_template, segment, tagged
 from tests.support import databases
+from tests.support.waiting import wait_until as poll_until
 
 pytestmark = pytest.mark.integration
 
@@ -69,13 +69,11 @@ def campaign_row(tenant_id: str, campaign_id: str) -> Campaign:
 
 
 def wait_until(condition, *, timeout: float, every: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout} s")
+    """tests.support.waiting's, failing the test on timeout (the callers here do not assert)."""
+    found = poll_until(condition, timeout=timeout, every=every)
+    if not found:
+        raise AssertionError(f"timed out after {timeout} s")
+    return found
 
 
 def settled_in(runtime, worker):

@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from core import events
 from loyalty.segments import service
 from loyalty.segments.models import CustomerProfile, SegmentOrder
 from loyalty.segments.service import order_events
@@ -80,17 +79,3 @@ def _published(seen: list) -> list[tuple]:
     published = [(e.tenant_id, e.customer_id, e.previous_stage, e.stage, e.since) for e in seen]
     seen.clear()
     return published
-
-
-@pytest.fixture
-def stage_events(monkeypatch):
-    seen = []
-    publish = events.publish
-
-    def record(session, event):
-        if isinstance(event, events.CustomerStageChanged):
-            seen.append(event)
-        publish(session, event)
-
-    monkeypatch.setattr(events, "publish", record)
-    return seen

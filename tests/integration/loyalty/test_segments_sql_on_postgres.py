@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from core import clock, events
+from core import clock
 from core.db import unit_of_work
 from core.tenancy import tenant_scope
 from loyalty.points.models import PointsLot
@@ -213,7 +213,7 @@ def test_a_compiled_rule_selects_exactly_the_customers_the_contract_says(app, cr
 
 @EXAMPLES
 @given(crowd=st.lists(people, min_size=1, max_size=8))
-def test_the_set_based_refresh_gives_every_customer_the_stage_the_rules_give(app, crowd, monkeypatch_events):
+def test_the_set_based_refresh_gives_every_customer_the_stage_the_rules_give(app, crowd, stage_events):
     world = World(crowd)
 
     with world.session() as session:
@@ -237,7 +237,7 @@ def test_the_set_based_refresh_gives_every_customer_the_stage_the_rules_give(app
     for change in changes:
         assert abs(change.since - expected_changes[change.customer_id][1]) < timedelta(seconds=1)
         assert stored[change.customer_id].stage_since == change.since
-    assert sorted((e.customer_id, e.stage) for e in monkeypatch_events if e.tenant_id == world.tenant_id) == sorted(
+    assert sorted((e.customer_id, e.stage) for e in stage_events if e.tenant_id == world.tenant_id) == sorted(
         (c, s) for c, (s, _since) in expected_changes.items())
 
 
@@ -262,21 +262,6 @@ def test_rfm_scores_are_quintiles_within_the_tenant_as_the_reference_computes_th
     for customer_id in world.crowd:
         expected = (r[customer_id], f[customer_id], m[customer_id]) if customer_id in scored else (None, None, None)
         assert stored.get(customer_id, (None, None, None)) == expected, customer_id
-
-
-@pytest.fixture
-def monkeypatch_events(monkeypatch):
-    seen = []
-    publish = events.publish
-
-    def record(session, event):
-        if isinstance(event, events.CustomerStageChanged):
-            seen.append(event)
-        publish(session, event)
-
-    monkeypatch.setattr(events, "publish", record)
-    yield seen
-    seen.clear()
 
 
 @pytest.mark.parametrize("name", ["last_paid_days", "registered_days"])
