@@ -39,6 +39,7 @@ from cryptography.fernet import Fernet
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.proc_cpu import command_line, cpu_seconds, running_pids  # noqa: E402
 from tests.support.processes import free_port, wait_for_port  # noqa: E402
 
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -57,7 +58,7 @@ class Result:
     errors: int
     seconds: float
     latencies_ms: list[float]
-    cores: dict[str, float]  # CPU used during the window, in cores, by role (`cpu_seconds_by_role`)
+    cores: dict[str, float]  # CPU used during the window, in cores, by role (`cores_by_role`)
 
     @property
     def rate(self) -> float:
@@ -159,10 +160,9 @@ def drive(port: int, scenario: str, credentials: list[str], skus: list[str], sec
         process.start()
     consumers = {process.pid for process in processes}
     time.sleep(max(0.0, start_at - time.time()))
-    before = cpu_seconds_by_role(consumers)
+    before = cpu_by_process(consumers)
     time.sleep(max(0.0, stop_at - time.time()))
-    after = cpu_seconds_by_role(consumers)
-    cores = {role: (after[role] - before.get(role, 0.0)) / seconds for role in after}
+    cores = cores_by_role(before, cpu_by_process(consumers), seconds)
     samples, errors = [], 0
     for _ in processes:
         consumer_samples, consumer_errors = results.get(timeout=seconds + 120)
@@ -173,23 +173,25 @@ def drive(port: int, scenario: str, credentials: list[str], skus: list[str], sec
     return Result(scenario, len(samples), errors, seconds, samples, cores)
 
 
-def cpu_seconds_by_role(consumers: set[int]) -> dict[str, float]:
-    """CPU (user + system) used so far by this machine's processes, by role: the app's gunicorn workers,
-    PostgreSQL, the load generator (`consumers`), everything else. From /proc (Linux); a process that ended
-    between two readings drops out, so compare readings taken while the load runs."""
-    roles = {"app workers": 0, "PostgreSQL": 0, "load generator": 0, "other": 0}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        role = ("load generator" if int(entry.name) in consumers else "app workers" if "gunicorn" in command
-                else "PostgreSQL" if command.startswith("postgres") else "other")
-        roles[role] += int(fields[11]) + int(fields[12])
-    return {role: ticks / os.sysconf("SC_CLK_TCK") for role, ticks in roles.items()}
+def cpu_by_process(consumers: set[int]) -> dict[int, tuple[str, float]]:
+    """Each running process's role and the CPU (user + system) seconds it has used so far: the app's gunicorn
+    workers, PostgreSQL, the load generator (`consumers`), everything else. From /proc (Linux)."""
+    used = {}
+    for pid in running_pids():
+        seconds, command = cpu_seconds(pid), command_line(pid)
+        if seconds is not None:
+            used[pid] = ("load generator" if pid in consumers else "app workers" if "gunicorn" in command
+                         else "PostgreSQL" if command.startswith("postgres") else "other", seconds)
+    return used
+
+
+def cores_by_role(before: dict, after: dict, seconds: float) -> dict[str, float]:
+    """Cores each role used between two readings, counting the processes present at both."""
+    cores = {"app workers": 0.0, "PostgreSQL": 0.0, "load generator": 0.0, "other": 0.0}
+    for pid, (role, used) in after.items():
+        if pid in before:
+            cores[role] += (used - before[pid][1]) / seconds
+    return cores
 
 
 class Gunicorn:

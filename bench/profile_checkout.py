@@ -32,6 +32,7 @@ from cryptography.fernet import Fernet
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.proc_cpu import cpu_seconds  # noqa: E402
 from tests.support.http import Caller  # noqa: E402
 from tests.support.roundtrips import RoundTrips  # noqa: E402
 
@@ -138,14 +139,7 @@ def backend_cpu_seconds(database_name: str) -> float:
     with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
         pids = [pid for (pid,) in connection.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (database_name,))]
-    ticks = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return sum(used for used in map(cpu_seconds, pids) if used is not None)
 
 
 def profile(shop: Shop, orders: int, top: int) -> None:
