@@ -4,9 +4,12 @@ They run inside the payment's (or refund's) transaction, so they are a hot path 
 each event is ONE statement whose text never changes, prepared once: the write is its first CTE, and the
 stage is computed from what the write left. A statement's CTEs all see the same snapshot, taken before the
 write, so the facts read the customer's other orders from the table and the written order from the write's
-RETURNING. The stage rules come from loyalty/segments/rules.py (the CASE is rendered from `stage_rules`, its
-bounds bound per call), as in the set-based refresh. A write that changed nothing (a second delivery, an
-unknown order) refreshes nothing, as the two-step path does. Elsewhere (SQLite) the two steps stay.
+RETURNING. Of the other orders they read only the latest few that the rules' counts can tell apart
+(`_counted`): a customer with thousands of paid orders costs a payment what one with a handful does (each
+payment used to count them all). The stage rules come from loyalty/segments/rules.py (the CASE is rendered
+from `stage_rules`, its bounds bound per call), as in the set-based refresh. A write that changed nothing (a
+second delivery, an unknown order) refreshes nothing, as the two-step path does. Elsewhere (SQLite) the two
+steps stay.
 """
 
 from __future__ import annotations
@@ -39,9 +42,10 @@ WITH touched AS (
     {write}
     RETURNING order_id, customer_id, fully_refunded, paid_at
 ), orders AS (
-    SELECT paid_at FROM segment_orders
-    WHERE tenant_id = :tenant_id AND customer_id = :customer_id AND NOT fully_refunded
-      AND order_id NOT IN (SELECT order_id FROM touched)
+    (SELECT paid_at FROM segment_orders
+     WHERE tenant_id = :tenant_id AND customer_id = :customer_id AND NOT fully_refunded
+       AND order_id NOT IN (SELECT order_id FROM touched)
+     ORDER BY paid_at DESC LIMIT :counted)
     UNION ALL
     SELECT paid_at FROM touched WHERE customer_id = :customer_id AND NOT fully_refunded
 ), facts AS (
@@ -148,6 +152,13 @@ def _write_and_refresh(session: Session, statement, *, customer_id: str, values:
 
 def _bounds(thresholds: Thresholds, now: datetime) -> dict:
     rules = stage_rules(thresholds, now)
-    return {**{f"rule_{i}": rule.bound for i, rule in enumerate(rules[:-1])},
+    return {**{f"rule_{i}": rule.bound for i, rule in enumerate(rules[:-1])}, "counted": _counted(rules),
             "window_start": thresholds.window_start(now),
             "churned_after": thresholds.churned_days * DAY, "dormant_after": thresholds.dormant_days * DAY}
+
+
+def _counted(rules) -> int:
+    """How many of the customer's latest orders the facts need: one more than the largest bound a count is
+    compared with (`=`, `<`, `>=`), since any count beyond it compares alike. The latest ones, so the last
+    payment is among them and the orders in the window, the newest, are counted exactly up to that number."""
+    return max(rule.bound for rule in rules[:-1] if not isinstance(rule.bound, datetime)) + 1

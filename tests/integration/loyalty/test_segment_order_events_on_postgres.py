@@ -1,7 +1,9 @@
 """An order event's one statement on PostgreSQL (loyalty/segments/service/order_events.py) against the two steps it
 replaced (record the order, then refresh the customer's stage), on data Hypothesis draws: the same mirrored
 orders, the same profiles (stage, since, when written) and the same CustomerStageChanged events, for a new
-payment, a second delivery of one, refunds and after-sales closings, of known orders and of unknown ones.
+payment, a second delivery of one, refunds and after-sales closings, of known orders and of unknown ones; and
+for customers with more orders than the statement reads (it reads only the latest few the tenant's thresholds
+can tell apart), under thresholds of every size.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from sqlalchemy import select
 from loyalty.segments import service
 from loyalty.segments.models import CustomerProfile, SegmentOrder
 from loyalty.segments.service import order_events
-from tests.integration.loyalty.test_segments_sql_on_postgres import EXAMPLES, World, people
+from tenants.settings import service as settings_service
+from tests.integration.loyalty.test_segments_sql_on_postgres import EXAMPLES, Person, World, people
 
 pytestmark = pytest.mark.integration
 
@@ -39,6 +42,39 @@ def test_an_order_event_in_one_statement_leaves_what_the_two_steps_leave(app, cr
     order_id = f"ord_{customer_id}_{index}" if known else "ord_new"
 
     with world.session() as session:
+        savepoint = session.begin_nested()
+        one_statement = _deliver(session, kind, order_id, customer_id, amounts, in_one_statement=True)
+        published_by_one = _published(stage_events)
+        savepoint.rollback()
+        two_steps = _deliver(session, kind, order_id, customer_id, amounts, in_one_statement=False)
+        published_by_two = _published(stage_events)
+
+    assert one_statement == two_steps
+    assert published_by_one == published_by_two
+
+
+# Many orders, mostly inside the loyal window or just past it, some refunded in full: the latest few decide.
+many_orders = st.lists(st.tuples(st.integers(0, 3) | st.integers(170, 200), st.sampled_from([100, 200]),
+                                 st.booleans().map(lambda full: full and 0), st.booleans()),
+                       min_size=3, max_size=14)
+
+
+@settings(EXAMPLES, max_examples=100)
+@given(orders=many_orders, loyal_orders=st.integers(1, 8), stored_stage=st.none() | st.sampled_from(["new", "loyal"]),
+       event=order_event)
+def test_a_customer_with_more_orders_than_the_statement_reads_gets_the_stage_the_two_steps_give(
+        app, orders, loyal_orders, stored_stage, event, stage_events):
+    person = Person(registered_days=400, orders=[(d, p, p if full else r, full) for d, p, r, full in orders],
+                    stored_stage=stored_stage, is_distributor=False, referred=False, points=[])
+    world = World([person])
+    customer_id = next(iter(world.crowd))
+    kind, index, *amounts = event
+    order_id = f"ord_{customer_id}_{index}" if index is not None and index < len(orders) else "ord_new"
+
+    stage_events.clear()  # (events of an earlier example that failed)
+    with world.session() as session:
+        settings_service.update(session, patch={"lifecycle": {"loyal_orders": loyal_orders}})
+        session.flush()
         savepoint = session.begin_nested()
         one_statement = _deliver(session, kind, order_id, customer_id, amounts, in_one_statement=True)
         published_by_one = _published(stage_events)
