@@ -55,6 +55,24 @@ def test_the_migrated_schema_matches_the_models_tables_columns_indexes_and_types
     assert differences_from_the_models(empty_database) == []
 
 
+def test_the_points_draws_are_compressed_with_lz4_and_back_with_pglz_on_downgrade(empty_database):
+    def compression() -> set:
+        engine = create_engine(normalize_url(empty_database))
+        try:
+            with engine.connect() as connection:
+                return set(connection.execute(text(
+                    "SELECT attrelid::regclass::text, attcompression FROM pg_attribute "
+                    "WHERE attname = 'draws' AND attrelid IN ('points_entries'::regclass, 'points_holds'::regclass)"
+                )).all())
+        finally:
+            engine.dispose()
+
+    migrate.upgrade(empty_database)
+    assert compression() == {("points_entries", "l"), ("points_holds", "l")}
+    migrate.downgrade(empty_database, "0014")
+    assert compression() == {("points_entries", "p"), ("points_holds", "p")}
+
+
 def test_a_column_whose_type_differs_from_its_model_is_reported(empty_database):
     migrate.upgrade(empty_database)
     engine = create_engine(normalize_url(empty_database))
