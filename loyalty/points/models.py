@@ -62,7 +62,9 @@ class PointsLot(TenantScoped, Base):
     __table_args__ = (
         ForeignKeyConstraint(*_CUSTOMER),
         CheckConstraint("remaining >= 0 AND remaining <= points", name="remaining_within_points"),
-        Index("ix_points_lots_open", "tenant_id", "customer_id",
+        # A customer's open lots in the order they are spent (never-expiring last: NULLs sort last), so a hold
+        # reads only the few it draws (loyalty/points/service/spending.py).
+        Index("ix_points_lots_spendable", "tenant_id", "customer_id", "expires_at", "available_at", "id",
               postgresql_where="remaining > 0", sqlite_where=text("remaining > 0")),
         Index("ix_points_lots_due", "tenant_id", "expires_at",
               postgresql_where="remaining > 0", sqlite_where=text("remaining > 0")),

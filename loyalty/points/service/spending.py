@@ -33,18 +33,25 @@ def hold_by_wallet(session: Session, *, customer_id: str, order_id: str, points:
 
 
 # PostgreSQL holds in one round trip what the Wallet does in six: the account locked (first, as everywhere:
-# the lots' scan waits on it, an InitPlan), the spendable lots locked in id order and drawn soonest-expiring
-# first (`Wallet.debit`'s order: never-expiring last, then by availability, then by id in byte order, as
-# Python compares it), and, only if they cover the points, the entry, the hold, the lots and `held` written.
+# the lots' scan waits on it, an InitPlan), the spendable lots drawn soonest-expiring first (`Wallet.debit`'s
+# order: never-expiring last, then by availability, then by id in byte order, as Python compares it), the lots
+# drawn locked in id order, and, only if they cover the points, the entry, the hold, the lots and `held` written.
 # Its snapshot is taken before it has the account lock, so it must not wait for that lock: a change to this
 # customer's points committed meanwhile (a lot added, or refilled from nothing) would be invisible to it. So
 # the account is taken with SKIP LOCKED and must be the version the snapshot saw (same `xmin`: no payment,
 # hold or release came in between); otherwise, or if the points are short, it writes nothing and the Wallet's
-# path decides under the lock with fresh reads (so every refusal is still the Wallet's). Open lots changed
-# since the snapshot are read at their latest version (FOR UPDATE follows the update: a draw by an exchange,
-# an expiry batch's zero). The text never changes, so it is prepared once; it binds `:tenant_id`, as the
-# tenancy hook demands, and names tenant_id in every WHERE. `{first}`, `{gate}` and `{answer}`: see
-# `hold_statement`.
+# path decides under the lock with fresh reads (so every refusal is still the Wallet's). Only the lots drawn
+# are locked (a customer who earns on every order has a lot per order: locking them all made each checkout
+# with points cost more the more the customer had bought), and each must still hold what the snapshot saw
+# (FOR UPDATE reads its latest version: a draw by an exchange, an expiry batch's zero); if one does not, the
+# Wallet's path decides too. The lots drawn are found by key as an array (`id = ANY(ARRAY(…))`), which the
+# planner can only read as a look-up in the primary key: joined on id, a table it had not analysed yet was seen
+# scanned tenant-wide for them. Only the HOLD_LOTS soonest spendable lots are read, in the order of the index that
+# keeps them so (expires_at with NULLs last, available_at, id: the Wallet's order on plain columns); a hold they
+# do not cover is the Wallet's, which reads every lot. The text never changes, so it is prepared once; it binds
+# `:tenant_id`, as the tenancy hook demands, and names tenant_id in every WHERE. `{first}`, `{gate}` and
+# `{answer}`: see `hold_statement`.
+HOLD_LOTS = 32  # the most lots one statement draws from; a hold that needs more is the Wallet's
 _HOLD_TEXT = """
 WITH {first}locked AS (
     SELECT xmin FROM points_accounts
@@ -58,7 +65,7 @@ WITH {first}locked AS (
     WHERE tenant_id = :tenant_id AND customer_id = :customer_id AND remaining > 0
       AND available_at <= :now AND (expires_at IS NULL OR expires_at > :now)
       AND EXISTS (SELECT FROM account)
-    ORDER BY id FOR UPDATE
+    ORDER BY expires_at, available_at, id LIMIT {lots}
 ), ordered AS (
     SELECT id, remaining, row_number() OVER soonest AS position,
            sum(remaining) OVER soonest - remaining AS before
@@ -66,9 +73,15 @@ WITH {first}locked AS (
     WINDOW soonest AS (ORDER BY expires_at IS NULL, coalesce(expires_at, available_at), available_at,
                        id COLLATE "C" ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ), drawn AS (
-    SELECT id, least(remaining, :points - before) AS points, position FROM ordered WHERE before < :points
+    SELECT id, remaining, least(remaining, :points - before) AS points, position FROM ordered WHERE before < :points
+), drawn_locked AS (
+    SELECT lot.id, lot.remaining FROM points_lots AS lot
+    WHERE lot.tenant_id = :tenant_id AND lot.customer_id = :customer_id AND lot.id = ANY(ARRAY(SELECT id FROM drawn))
+    ORDER BY lot.id FOR UPDATE
 ), enough AS (
-    SELECT coalesce(sum(points), 0) = :points AS ok,
+    SELECT coalesce(sum(points), 0) = :points
+           AND count(*) = (SELECT count(*) FROM drawn_locked JOIN drawn USING (id)
+                           WHERE drawn_locked.remaining = drawn.remaining) AS ok,
            jsonb_agg(jsonb_build_object('lot_id', id, 'points', points) ORDER BY position) AS draws
     FROM drawn
 ), account_held AS (
@@ -77,8 +90,8 @@ WITH {first}locked AS (
 ), lots_drawn AS (
     UPDATE points_lots AS lot SET remaining = lot.remaining - drawn.points
     FROM drawn
-    WHERE lot.tenant_id = :tenant_id AND lot.customer_id = :customer_id AND lot.remaining > 0 AND lot.id = drawn.id
-      AND (SELECT ok FROM enough)
+    WHERE lot.tenant_id = :tenant_id AND lot.customer_id = :customer_id AND lot.remaining > 0
+      AND lot.id = ANY(ARRAY(SELECT id FROM drawn)) AND lot.id = drawn.id AND (SELECT ok FROM enough)
 ), entry AS (
     INSERT INTO points_entries (tenant_id, id, customer_id, kind, points, source, order_id, draws, created_at)
     SELECT :tenant_id, :entry_id, :customer_id, 'spend', -:points, :source, :order_id, draws, :now
@@ -95,7 +108,7 @@ def hold_statement(*, first: str = "", gate: str = "true", answer: str = "") -> 
     """The one-statement hold, after another step of the same checkout: `first` (CTEs, each followed by a comma)
     run before the account is locked, which only happens if `gate` (a condition on them, an InitPlan) holds;
     `answer` (`, expression…`) adds columns to the one row it returns after `ok`. Build it once, at import."""
-    return text(_HOLD_TEXT.format(first=first, gate=gate, answer=answer))
+    return text(_HOLD_TEXT.format(first=first, gate=gate, answer=answer, lots=HOLD_LOTS))
 
 
 _HOLD = hold_statement()

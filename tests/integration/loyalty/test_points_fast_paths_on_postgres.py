@@ -6,6 +6,8 @@ and the rows are compared."""
 
 from __future__ import annotations
 
+import threading
+import time
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from unittest import mock
@@ -13,10 +15,10 @@ from unittest import mock
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 
 from core import clock
-from core.db import unit_of_work
+from core.db import database, unit_of_work
 from core.ids import new_id
 from core.tenancy import tenant_scope
 from loyalty import checkout
@@ -106,14 +108,19 @@ _SETTINGS = settings(max_examples=60, deadline=None,
 
 
 @_SETTINGS
-@given(given_lots=lots, points=st.integers(1, 120), held=st.integers(0, 30))
-def test_the_one_statement_hold_leaves_what_the_wallet_leaves(customer, given_lots, points, held):
+@given(given_lots=lots, points=st.integers(1, 120), held=st.integers(0, 30), most_lots=st.sampled_from([None, 1, 3]))
+def test_the_one_statement_hold_leaves_what_the_wallet_leaves(customer, given_lots, points, held, most_lots):
+    """`most_lots`: the statement made to read at most that many lots (None: as built, HOLD_LOTS), so a hold
+    that draws from more of them is seen to write nothing and leave it to the Wallet."""
     tenant_id, customer_id = customer
     arrange(tenant_id, customer_id, given_lots, held=held)
     hold = {"customer_id": customer_id, "order_id": "ord_1", "points": points}
+    most_lots = most_lots or spending.HOLD_LOTS
+    with mock.patch.object(spending, "HOLD_LOTS", most_lots):
+        statement = spending.hold_statement()
 
     with rolled_back(tenant_id) as session:
-        held_in_one = spending.hold_in_one_statement(session, **hold).ok
+        held_in_one = spending.hold_in_one_statement(session, statement, **hold).ok
         fast = rows(session, customer_id)
     with rolled_back(tenant_id) as session:
         try:
@@ -124,7 +131,7 @@ def test_the_one_statement_hold_leaves_what_the_wallet_leaves(customer, given_lo
             general = rows(session, customer_id)
 
     event(f"held: {held_in_one}")
-    if general is None:
+    if general is None or len(general["holds"][0].draws) > most_lots:
         assert not held_in_one
         assert fast == rows_before(tenant_id, customer_id)  # it wrote nothing
     else:
@@ -170,6 +177,48 @@ def test_a_hold_waits_for_no_lock_in_one_statement_and_the_wallet_takes_over(cus
 
     assert not held_in_one  # another transaction had the account: the statement skipped it and wrote nothing
     assert untouched == rows_before(tenant_id, customer_id)
+
+
+def test_a_hold_whose_drawn_lot_changed_while_it_waited_for_it_writes_nothing_and_the_wallet_takes_over(customer):
+    """Only the lots drawn are locked, after the draw was worked out on the statement's snapshot: one that
+    another transaction changed meanwhile (an expiry batch, an exchange) no longer holds what the draw took
+    from it, so the statement holds nothing (drawing the 50 points the snapshot saw from 45 would break the
+    lot's own check) and the Wallet's path decides."""
+    tenant_id, customer_id = customer
+    arrange(tenant_id, customer_id, [("a", 50, 50, -1, None), ("b", 40, 40, -1, None)], held=0)
+    hold = {"customer_id": customer_id, "order_id": "ord_1", "points": 50}
+    outcome = {}
+
+    def hold_in_one_statement():
+        with rolled_back(tenant_id) as session:
+            outcome["ok"] = spending.hold_in_one_statement(session, **hold).ok
+            outcome["rows"] = rows(session, customer_id)
+
+    with tenant_scope(tenant_id), unit_of_work() as other:
+        other.execute(update(PointsLot).where(PointsLot.id == "plt_a").values(remaining=PointsLot.remaining - 5))
+        holding = threading.Thread(target=hold_in_one_statement)
+        holding.start()
+        waited = _waits_for_a_lock()
+    holding.join(timeout=15)
+
+    assert waited, "the statement did not wait for the drawn lot"
+    assert outcome["ok"] is False
+    assert outcome["rows"] == rows_before(tenant_id, customer_id)  # it wrote nothing: lot a kept its 45
+    assert [lot.remaining for lot in outcome["rows"]["lots"]] == [45, 40]
+
+
+def _waits_for_a_lock(seconds: float = 10) -> bool:
+    """Whether another backend of this database came to wait for a row lock within `seconds`."""
+    deadline = time.monotonic() + seconds
+    with database.require_engine().connect() as watcher:
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                           "AND wait_event_type = 'Lock'")).scalar_one()
+            watcher.rollback()  # (pg_stat_activity is read once per transaction: each look needs a new one)
+            if waiting:
+                return True
+            time.sleep(0.02)
+    return False
 
 
 COUPON_STATES = {  # status, valid_from, valid_until (days from now), whose
