@@ -7,7 +7,8 @@ Creates a scratch database, migrates it, serves the app with gunicorn (2 sync wo
 gunicorn.conf.py), sets up a tenant, products and consumers through the API, drives the load from
 one process per consumer (each its own HTTP connection, 127.0.0.1 only), then does the same for
 bench/baseline_app.py (the app's own engine settings) and prints the README's table rows: orders/s,
-p50, p99, errors, and the ratios (orders/s and requests/s over the baseline's requests/s).
+p50, p99, errors, and the ratios (orders/s and requests/s over the baseline's requests/s); then each
+order scenario's mean latency and the p50 and p99 of its requests one by one (a checkout or a payment).
 Scenarios: `checkout` (two lines, nothing else; `--consumers`), `loaded` (a coupon, 100 points and a buyer
 bound to a distributor, distribution on: the payment records commissions; `--consumers`), `crowd` (the
 plain checkout with `--crowd` consumers, for the p99), and the baseline with each number of consumers.
@@ -30,7 +31,7 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -58,14 +59,16 @@ class Result:
     errors: int
     seconds: float
     latencies_ms: list[float]
-    cores: dict[str, float]  # CPU used during the window, in cores, by role (`cores_by_role`)
+    # CPU used during the window, in cores, by role (`cores_by_role`; bench/vouchers.py measures none)
+    cores: dict[str, float] = field(default_factory=dict)
+    request_latencies_ms: list[float] = field(default_factory=list)  # each request of the operations counted
 
     @property
     def rate(self) -> float:
         return self.ops / self.seconds
 
-    def percentile(self, q: float) -> float:
-        ordered = sorted(self.latencies_ms)
+    def percentile(self, q: float, latencies: list[float] | None = None) -> float:
+        ordered = sorted(self.latencies_ms if latencies is None else latencies)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
@@ -76,6 +79,7 @@ class Client:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.headers = {"Content-Type": "application/json"}
         self.coupons: list[str] = []
+        self.request_ms: list[float] = []  # each request's latency, since the consumer last took them
         if credential:
             self.headers["Authorization"] = f"Bearer {credential}"
 
@@ -83,10 +87,12 @@ class Client:
         return self.request("POST", path, body or {})
 
     def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        began = time.perf_counter()
         self.connection.request(method, path, body=json.dumps(body) if body is not None else None,
                                 headers=self.headers)
         response = self.connection.getresponse()
         payload = response.read()
+        self.request_ms.append((time.perf_counter() - began) * 1000)
         return response.status, json.loads(payload) if payload else {}
 
 
@@ -132,9 +138,10 @@ def _consume(port: int, credential: str, scenario: str, skus: list[str], start_a
     operation = OPERATIONS[scenario]
     client = Client(port, credential)
     client.coupons = _available_coupons(client) if scenario == "loaded" else []
-    samples, errors = [], 0
+    samples, requests, errors = [], [], 0
     while time.time() < stop_at and len(samples) < MAX_OPS_PER_CONSUMER:
         began = time.perf_counter()
+        client.request_ms.clear()
         ok = operation(client, skus)
         if ok is None:
             errors += 1
@@ -143,9 +150,10 @@ def _consume(port: int, credential: str, scenario: str, skus: list[str], start_a
         if finished >= start_at:
             if ok:
                 samples.append((time.perf_counter() - began) * 1000)
+                requests += client.request_ms
             else:
                 errors += 1
-    results.put((samples, errors))
+    results.put((samples, requests, errors))
 
 
 def drive(port: int, scenario: str, credentials: list[str], skus: list[str], seconds: float) -> Result:
@@ -163,14 +171,15 @@ def drive(port: int, scenario: str, credentials: list[str], skus: list[str], sec
     before = cpu_by_process(consumers)
     time.sleep(max(0.0, stop_at - time.time()))
     cores = cores_by_role(before, cpu_by_process(consumers), seconds)
-    samples, errors = [], 0
+    samples, requests, errors = [], [], 0
     for _ in processes:
-        consumer_samples, consumer_errors = results.get(timeout=seconds + 120)
+        consumer_samples, consumer_requests, consumer_errors = results.get(timeout=seconds + 120)
         samples += consumer_samples
+        requests += consumer_requests
         errors += consumer_errors
     for process in processes:
         process.join()
-    return Result(scenario, len(samples), errors, seconds, samples, cores)
+    return Result(scenario, len(samples), errors, seconds, samples, cores, requests)
 
 
 def cpu_by_process(consumers: set[int]) -> dict[int, tuple[str, float]]:
@@ -362,8 +371,11 @@ def report(results: dict[str, Result], args) -> None:
         print(f"| {label} | {result.rate:.0f} | {result.percentile(0.5):.1f} | {result.percentile(0.99):.1f} | "
               f"{result.errors} {ratios}")
     for key in ("checkout", "loaded", "crowd"):
-        if results[key].latencies_ms:
-            print(f"{key}: mean {statistics.fmean(results[key].latencies_ms):.1f} ms per order")
+        result = results[key]
+        if result.latencies_ms:
+            print(f"{key}: mean {statistics.fmean(result.latencies_ms):.1f} ms per order; each request (checkout or "
+                  f"payment): p50 {result.percentile(0.5, result.request_latencies_ms):.1f} ms, "
+                  f"p99 {result.percentile(0.99, result.request_latencies_ms):.1f} ms")
     print("\nCPU in cores during each window (/proc; this machine has "
           f"{os.cpu_count()}), and the app workers' CPU per operation:")
     for key, _label, _against in rows:
