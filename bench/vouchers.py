@@ -28,6 +28,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -167,7 +168,7 @@ def main() -> None:
         with psycopg.connect(url, autocommit=True) as connection:
             connection.execute(BASELINE_TABLE)
         env = {"DATABASE_URL": url, "FISSION_PLATFORM_TOKEN": PLATFORM_TOKEN, "SECRET_KEY": "bench-secret",
-               "LOG_LEVEL": "WARNING", "STRIPE_SECRET_KEY": "", "FISSION_QUEUE": queue, "FISSION_JOBS_MODE": "rq",
+               "FISSION_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "LOG_LEVEL": "WARNING", "STRIPE_SECRET_KEY": "", "FISSION_QUEUE": queue, "FISSION_JOBS_MODE": "rq",
                "REDIS_URL": REDIS_URL}
 
         shop = Gunicorn("app:create_app()", env).start()
