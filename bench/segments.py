@@ -22,6 +22,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
+from cryptography.fernet import Fernet
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
@@ -144,7 +145,8 @@ def main() -> None:
         from core import migrate
 
         migrate.upgrade(url)
-        create_app({"DATABASE_URL": url, "REDIS_URL": None, "FISSION_JOBS_MODE": "inline", "LOG_LEVEL": "WARNING"})
+        create_app({"DATABASE_URL": url, "REDIS_URL": None, "FISSION_JOBS_MODE": "inline", "LOG_LEVEL": "WARNING",
+                    "SECRET_KEY": "bench-secret", "FISSION_ENCRYPTION_KEYS": Fernet.generate_key().decode()})
         started = time.perf_counter()
         per_tenant = args.customers // args.tenants
         tenant_ids = seed(url, tenants=args.tenants, per_tenant=per_tenant, buyers=args.buyers)

@@ -168,8 +168,8 @@ def main() -> None:
         with psycopg.connect(url, autocommit=True) as connection:
             connection.execute(BASELINE_TABLE)
         env = {"DATABASE_URL": url, "FISSION_PLATFORM_TOKEN": PLATFORM_TOKEN, "SECRET_KEY": "bench-secret",
-               "FISSION_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "LOG_LEVEL": "WARNING", "STRIPE_SECRET_KEY": "", "FISSION_QUEUE": queue, "FISSION_JOBS_MODE": "rq",
-               "REDIS_URL": REDIS_URL}
+               "FISSION_ENCRYPTION_KEYS": Fernet.generate_key().decode(), "LOG_LEVEL": "WARNING",
+               "STRIPE_SECRET_KEY": "", "FISSION_QUEUE": queue, "FISSION_JOBS_MODE": "rq", "REDIS_URL": REDIS_URL}
 
         shop = Gunicorn("app:create_app()", env).start()
         servers.append(shop)
