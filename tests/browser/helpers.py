@@ -21,3 +21,11 @@ def click(page, selector: str):
 
 def new_key(tenant, role: str) -> str:
     return tenant.admin.post("/v1/admin/api-keys", {"role": role}, expect=201).get_json()["key"]
+
+
+def wait_for_focus(page, name: str) -> None:
+    """The field named `name` takes the focus by itself (`autofocus`). Chromium applies autofocus at a rendering
+    step that may come after the load event `goto` waits for, so this waits for it; a page that never focuses the
+    field fails here."""
+    page.wait_for_function("name => document.activeElement && document.activeElement.name === name", arg=name,
+                           timeout=5_000)

@@ -8,7 +8,7 @@ import requests
 
 from tests.api.console.test_roles import NAVIGATION
 from tests.api.shop.builders import admin_order, create_product, paid_order, place_order, sku_id
-from tests.browser.helpers import click, new_key, sign_in
+from tests.browser.helpers import click, new_key, sign_in, wait_for_focus
 
 
 def nav_of(page) -> list[str]:
@@ -149,7 +149,7 @@ def test_the_language_switch(page, tenant):
 def test_signing_in_works_from_the_keyboard_and_focus_is_visible(page, tenant):
     page.goto("/console/login")
 
-    assert page.evaluate("document.activeElement.name") == "api_key"  # focused on load
+    wait_for_focus(page, "api_key")  # focused on load
     page.keyboard.type(tenant.admin_key)
     with page.expect_navigation():
         page.keyboard.press("Enter")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from tests.browser.helpers import click, new_key, sign_in
+from tests.browser.helpers import click, new_key, sign_in, wait_for_focus
 
 UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
     .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
@@ -24,7 +24,7 @@ def accept_pool(tenant, codes: list[str]) -> dict:
 
 def scan(page, code: str):
     """What a scanner does: type into the focused field, then Enter; returns the answer's response."""
-    assert page.evaluate("document.activeElement.name") == "code"
+    wait_for_focus(page, "code")
     page.keyboard.type(code)
     with page.expect_navigation() as navigation:
         page.keyboard.press("Enter")
