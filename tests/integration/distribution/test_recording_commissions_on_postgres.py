@@ -17,7 +17,6 @@ from decimal import Decimal
 from types import SimpleNamespace
 from unittest import mock
 
-import psycopg
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -31,7 +30,7 @@ from core.tenancy import tenant_scope
 from shop.distribution.accounts import EXPENSE
 from shop.distribution.service import commissions
 from tests.api.distribution.builders import approved_distributor, bound_to, enable, product
-from tests.support.waiting import wait_until
+from tests.support.waiting import lock_waiters, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -253,10 +252,7 @@ def _assert_recorded_once(world, order_id) -> None:
 
 
 def _waiting_on_the_accrual(database_url: str) -> int:
-    with psycopg.connect(database_url, autocommit=True) as watcher:
-        return watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                               "AND datname = current_database() "
-                               "AND query LIKE '%%INSERT INTO ledger_transactions%%'").fetchone()[0]
+    return len(lock_waiters(database_url, "%INSERT INTO ledger_transactions%"))
 
 
 def test_an_order_recorded_twice_has_each_commission_and_its_accrual_once(world):

@@ -14,7 +14,7 @@ from core.tenancy import tenant_scope
 from shop.distribution import service
 from shop.distribution.models import Settlement
 from tests.integration.distribution.seeding import seed_due_commissions, settled_state
-from tests.support.waiting import wait_until
+from tests.support.waiting import lock_waiters, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -65,11 +65,7 @@ def test_a_worker_killed_mid_batch_settles_nothing_and_a_new_worker_finishes_the
     doomed = start_worker()
 
     def worker_backend():
-        with psycopg.connect(database_url, autocommit=True) as watcher:
-            row = watcher.execute("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                  "AND datname = current_database() "
-                                  "AND query LIKE '%%INSERT INTO ledger_transactions%%'").fetchone()
-            return row[0] if row else None
+        return next(iter(lock_waiters(database_url, "%INSERT INTO ledger_transactions%")), None)
 
     assert wait_until(lambda: worker_backend() is not None, timeout=240), doomed.stop()
     backend = worker_backend()

@@ -29,6 +29,7 @@ from tenants.customers.invite_codes import new_invite_code
 from tenants.customers.models import Customer
 from tests.api.loyalty.segments.campaigns import campaign, coupon_template, segment, tagged
 from tests.support import databases
+from tests.support.waiting import lock_waiters
 from tests.support.waiting import wait_until as poll_until
 
 pytestmark = pytest.mark.integration
@@ -99,10 +100,7 @@ def completed(tenant_id: str, campaign_id: str) -> bool:
 
 
 def waiting_on_a_lock(database_url: str) -> list[int]:
-    with psycopg.connect(database_url, autocommit=True) as connection:
-        return [pid for (pid,) in connection.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' "
-            "AND query ILIKE '%coupon_customer_counts%'")]
+    return lock_waiters(database_url, "%coupon_customer_counts%")
 
 
 def test_a_launch_whose_worker_is_killed_mid_batch_is_finished_by_a_new_worker_once_each(

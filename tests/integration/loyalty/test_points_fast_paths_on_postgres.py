@@ -7,7 +7,6 @@ and the rows are compared."""
 from __future__ import annotations
 
 import threading
-import time
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from unittest import mock
@@ -15,10 +14,10 @@ from unittest import mock
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import delete, insert, select, update
 
 from core import clock
-from core.db import database, unit_of_work
+from core.db import unit_of_work
 from core.ids import new_id
 from core.tenancy import tenant_scope
 from loyalty import checkout
@@ -29,6 +28,7 @@ from loyalty.points import service as points
 from loyalty.points.models import PointsAccount, PointsEntry, PointsHold, PointsLot
 from loyalty.points.service import spending
 from tenants.customers import service as customers
+from tests.support.waiting import lock_waiters, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -179,7 +179,8 @@ def test_a_hold_waits_for_no_lock_in_one_statement_and_the_wallet_takes_over(cus
     assert untouched == rows_before(tenant_id, customer_id)
 
 
-def test_a_hold_whose_drawn_lot_changed_while_it_waited_for_it_writes_nothing_and_the_wallet_takes_over(customer):
+def test_a_hold_whose_drawn_lot_changed_while_it_waited_for_it_writes_nothing_and_the_wallet_takes_over(
+        customer, database_url):
     """Only the lots drawn are locked, after the draw was worked out on the statement's snapshot: one that
     another transaction changed meanwhile (an expiry batch, an exchange) no longer holds what the draw took
     from it, so the statement holds nothing (drawing the 50 points the snapshot saw from 45 would break the
@@ -198,27 +199,13 @@ def test_a_hold_whose_drawn_lot_changed_while_it_waited_for_it_writes_nothing_an
         other.execute(update(PointsLot).where(PointsLot.id == "plt_a").values(remaining=PointsLot.remaining - 5))
         holding = threading.Thread(target=hold_in_one_statement)
         holding.start()
-        waited = _waits_for_a_lock()
+        waited = wait_until(lambda: lock_waiters(database_url), timeout=10)
     holding.join(timeout=15)
 
     assert waited, "the statement did not wait for the drawn lot"
     assert outcome["ok"] is False
     assert outcome["rows"] == rows_before(tenant_id, customer_id)  # it wrote nothing: lot a kept its 45
     assert [lot.remaining for lot in outcome["rows"]["lots"]] == [45, 40]
-
-
-def _waits_for_a_lock(seconds: float = 10) -> bool:
-    """Whether another backend of this database came to wait for a row lock within `seconds`."""
-    deadline = time.monotonic() + seconds
-    with database.require_engine().connect() as watcher:
-        while time.monotonic() < deadline:
-            waiting = watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                           "AND wait_event_type = 'Lock'")).scalar_one()
-            watcher.rollback()  # (pg_stat_activity is read once per transaction: each look needs a new one)
-            if waiting:
-                return True
-            time.sleep(0.02)
-    return False
 
 
 COUPON_STATES = {  # status, valid_from, valid_until (days from now), whose
