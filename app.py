@@ -125,6 +125,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     _settle_secrets(app.config)
     app.json.sort_keys = False
+    from core.api import NoCookieSessions
+
+    app.session_interface = NoCookieSessions()
 
     from console.wiring import init_console
     from core import jobs

@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 import pytest
 
+from core import clock
 from tests.support.wechat import WechatStandIn
 
 
@@ -100,6 +103,40 @@ def test_a_tampered_session_token_is_unauthenticated(tenant):
     response = tenant.admin.as_(token[:-2] + "xx").get("/v1/storefront/me", expect=401)
 
     assert response.get_json()["reason"] == "unauthenticated"
+
+
+def test_a_tampered_token_is_refused_after_the_genuine_one_was_accepted(tenant):
+    token = tenant.consumer().credential
+    tenant.admin.as_(token).get("/v1/storefront/me", expect=200)  # now known to this process
+
+    for tampered in (token[:-2] + "xx", token + "x", token[:-1]):
+        assert tenant.admin.as_(tampered).get("/v1/storefront/me", expect=401).get_json()["reason"] == \
+            "unauthenticated"
+    tenant.admin.as_(token).get("/v1/storefront/me", expect=200)
+
+
+def test_a_session_token_expires_thirty_days_after_login_even_once_known(tenant):
+    token = tenant.consumer().credential
+    tenant.admin.as_(token).get("/v1/storefront/me", expect=200)
+
+    with clock.travel(timedelta(days=29, hours=23)):
+        tenant.admin.as_(token).get("/v1/storefront/me", expect=200)
+    with clock.travel(timedelta(days=30, minutes=1)):
+        response = tenant.admin.as_(token).get("/v1/storefront/me", expect=401)
+
+    assert response.get_json()["reason"] == "unauthenticated"
+    assert "expired" in response.get_json()["message"]
+
+
+def test_a_token_signed_with_another_key_is_refused_even_once_known(app, tenant):
+    token = tenant.consumer().credential
+    tenant.admin.as_(token).get("/v1/storefront/me", expect=200)
+    previous = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "a-rotated-key"
+    try:
+        tenant.admin.as_(token).get("/v1/storefront/me", expect=401)
+    finally:
+        app.config["SECRET_KEY"] = previous
 
 
 def test_a_session_token_of_one_tenant_is_bound_to_it(tenant, other_tenant):

@@ -1,3 +1,6 @@
+import pytest
+
+
 def test_a_tenant_admin_reads_default_settings(tenant):
     settings = tenant.admin.get("/v1/admin/settings", expect=200).get_json()
 
@@ -16,3 +19,15 @@ def test_a_consumer_logs_in_with_the_dev_provider_and_sees_herself(tenant):
 
     assert me["id"] == shopper.customer_id
     assert tenant.consumer("openid-alice").customer_id == shopper.customer_id
+
+
+def test_flask_s_own_cookie_session_is_switched_off(app, tenant):
+    from flask import session
+
+    response = tenant.consumer().get("/v1/storefront/me", expect=200)
+
+    assert not response.headers.getlist("Set-Cookie")
+    with app.test_request_context("/"):
+        app.preprocess_request()
+        with pytest.raises(RuntimeError, match="switched off"):
+            session["cart"] = "kept nowhere"
