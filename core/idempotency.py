@@ -42,9 +42,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.exceptions import HTTPException
 
 from core import clock, faults
-from core.db import Base, NewRow, enclosing_unit_of_work, insert_ignoring_conflicts, statement_by_statement
+from core.db import Base, enclosing_unit_of_work, insert_ignoring_conflicts, statement_by_statement
 from core.errors import DomainError, InvalidRequest, http_error_body
 from core.tenancy import TenantScoped, current_tenant_id
+from core.writes import NewRow
 
 HEADER = "Idempotency-Key"
 LOCK_SECONDS = 60

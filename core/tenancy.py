@@ -86,6 +86,11 @@ def reset_request_tenant(token) -> None:
     _current_tenant.reset(token)
 
 
+def reading_all_tenants() -> bool:
+    """Inside `all_tenants()`: statements are not scoped to one tenant."""
+    return _all_tenants.get()
+
+
 @contextmanager
 def all_tenants() -> Iterator[None]:
     """Explicitly read across tenants (platform reports, scheduler fan-out, credential lookup)."""

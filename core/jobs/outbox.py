@@ -10,7 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from core import clock
-from core.db import NewRow, after_commit, insert_ignoring_conflicts
+from core.db import after_commit, insert_ignoring_conflicts
 from core.ids import new_id
 from core.jobs import registry
 from core.jobs.models import OutboxJob
@@ -18,6 +18,7 @@ from core.jobs.modes import runtime
 from core.jobs.relay import relay_due
 from core.jobs.runner import run_due
 from core.tenancy import current_tenant_id
+from core.writes import NewRow
 
 log = logging.getLogger("fission.jobs")
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from core.db import returning
+from core.driver import execute_on_driver
 from core.errors import DomainError, InvalidRequest
 from core.tenancy import require_tenant_id
 from shop.catalog.models import Product, Sku
@@ -60,10 +61,10 @@ def reserve_for_sale(session: Session, *, quantities: dict[str, int]) -> dict[st
     if session.get_bind().dialect.name != "postgresql":
         return _reserve_one_by_one(session, quantities=quantities)
     ids = sorted(quantities)
-    taken = session.execute(_RESERVE_FOR_SALE, {
+    taken = execute_on_driver(session, _RESERVE_FOR_SALE, {
         "tenant_id": require_tenant_id(), "sku_ids": ids, "quantities": [quantities[sku_id] for sku_id in ids],
-        "now": clock.now()}).all()
-    return {row.id: ReservedSku(*row) for row in taken}
+        "now": clock.now()}).rows
+    return {row[0]: ReservedSku(*row) for row in taken}
 
 
 # One statement whose text never changes (the SKUs and quantities are arrays), so it is built, compiled and

@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from core import clock
-from core.db import adopt, returning
+from core.db import returning
+from core.driver import execute_on_driver
 from core.tenancy import require_tenant_id
+from core.writes import adopt
 from shop.orders.models import Order, OrderLine
 from shop.payments.models import Payment
 
@@ -27,8 +29,8 @@ def settle_and_read(session: Session, *, order_id: str, customer_id: str | None)
     """The order paid, with its lines and payment, in `session`; None if the guards refused (nothing changed).
     PostgreSQL only, and only in a session that holds no objects yet (the built ones join it)."""
     now = clock.now()
-    rows = session.execute(_statement(), {"tenant_id": require_tenant_id(), "order_id": order_id,
-                                          "customer_id": customer_id, "now": now}).mappings().all()
+    rows = execute_on_driver(session, _statement(), {"tenant_id": require_tenant_id(), "order_id": order_id,
+                                                    "customer_id": customer_id, "now": now}).mappings()
     if not rows:
         return None
     orders, payments, lines = _columns()

@@ -9,10 +9,12 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from core import clock
-from core.db import adopt, returning, row_of
+from core.db import returning
+from core.driver import execute_on_driver
 from core.ids import new_id, new_ids
 from core.money import minor_per_major
 from core.tenancy import require_tenant_id
+from core.writes import adopt, row_of
 from loyalty.points.models import PointsEntry, PointsHold, PointsLot
 from loyalty.points.rules import points_earned, points_to_return, reversal_due
 from loyalty.points.service.accounts import CustomerPoints, new_lot_terms, recorded_sources
@@ -128,7 +130,7 @@ def _credit_in_one_statement(session: Session, credits: list[Credit], *, entries
     session.flush()  # the statement must see this unit of work's rows, as the ORM's read of the accounts did
     lot_terms = _lot_terms(session, credits, now)
     ids, lot_ids = new_ids("pte", len(credits)), new_ids("plt", len(credits))
-    owing, new = session.execute(_CREDIT, {
+    owing, new = execute_on_driver(session, _CREDIT, {
         "tenant_id": tenant_id, "created_at": now, "account_ids": sorted({c.customer_id for c in credits}),
         "ids": ids, "customer_ids": [c.customer_id for c in credits], "kinds": [c.kind for c in credits],
         "points": [c.points for c in credits], "sources": [c.source for c in credits],

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from core import clock
 from core.db import UTCDateTime, returning
+from core.driver import execute_on_driver
 from core.tenancy import require_tenant_id
 from loyalty.segments.rules import DAY, Thresholds, stage_rules
 from loyalty.segments.service.lifecycle import StageChange, publish_changes, refresh_stages
@@ -143,8 +144,8 @@ def _write_and_refresh(session: Session, statement, *, customer_id: str, values:
     thresholds = lifecycle_thresholds(session)
     # The two-step path's refresh was an ORM statement, which flushed pending changes first: so does this.
     session.flush()
-    rows = session.execute(statement, {**values, **_bounds(thresholds, now), "tenant_id": tenant_id,
-                                       "customer_id": customer_id, "now": now}).all()
+    rows = execute_on_driver(session, statement, {**values, **_bounds(thresholds, now), "tenant_id": tenant_id,
+                                                 "customer_id": customer_id, "now": now}).rows
     changes = [StageChange(*row) for row in rows]
     publish_changes(session, changes, tenant_id=tenant_id)
     return changes

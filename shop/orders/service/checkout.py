@@ -10,10 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import clock, events, faults, jobs
-from core.db import NewRow, unit_of_work, write_new
+from core.db import unit_of_work
 from core.errors import InvalidRequest
 from core.ids import new_id
 from core.tenancy import require_tenant_id
+from core.writes import NewRow, write_new
 from loyalty import checkout as loyalty
 from shop.catalog import stock
 from shop.catalog.models import Product, Sku

@@ -1,14 +1,18 @@
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from core import clock
 from core.bulk import copy_into_staging
-from core.db import NewRow, insert_ignoring_conflicts, insert_together, unit_of_work, write_new
+from core.db import UTCDateTime, insert_ignoring_conflicts, insert_together, returning, unit_of_work
+from core.driver import execute_on_driver
 from core.errors import TenantScopeMissing, TenantScopeViolation
 from core.ids import new_id
 from core.tenancy import all_tenants, tenant_scope
+from core.writes import NewRow, write_new
 from tenants.customers.models import Customer
 from tenants.platform.models import Tenant
 
@@ -239,6 +243,51 @@ def test_text_on_a_tenant_table_must_bind_the_current_tenant(tenant, other_tenan
 
     assert nicknames(tenant.id, "text-sql") == ["mine"]
     assert nicknames(other_tenant.id, "text-sql") == [None]
+
+
+def test_text_run_on_the_driver_must_bind_the_current_tenant(tenant, other_tenant):
+    # core.driver runs hot checkout statements past the session's hook: it applies the same rule itself.
+    add_customer(tenant.id, "driver-sql")
+    add_customer(other_tenant.id, "driver-sql")
+    everyone = text("UPDATE customers SET nickname = 'everyone' WHERE openid = 'driver-sql' RETURNING id")
+    scoped = text("UPDATE customers SET nickname = :nickname WHERE tenant_id = :tenant_id "
+                  "AND openid = 'driver-sql' RETURNING id")
+
+    with pytest.raises(TenantScopeViolation), unit_of_work() as session, tenant_scope(tenant.id):
+        execute_on_driver(session, everyone, {})
+    with pytest.raises(TenantScopeViolation), unit_of_work() as session, tenant_scope(tenant.id):
+        execute_on_driver(session, scoped, {"tenant_id": other_tenant.id, "nickname": "theirs"})
+    with pytest.raises(TenantScopeMissing), unit_of_work() as session:
+        execute_on_driver(session, scoped, {"tenant_id": tenant.id, "nickname": "no scope"})
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        assert len(execute_on_driver(session, scoped, {"tenant_id": tenant.id, "nickname": "mine"}).rows) == 1
+
+    assert nicknames(tenant.id, "driver-sql") == ["mine"]
+    assert nicknames(other_tenant.id, "driver-sql") == [None]
+
+
+def test_the_driver_path_keeps_sqlalchemy_s_errors_types_and_transaction(tenant):
+    customer = add_customer(tenant.id, "driver-types")
+    created = returning(text("SELECT created_at, openid FROM customers WHERE tenant_id = :tenant_id AND id = :id"),
+                        "created_at", "openid", created_at=UTCDateTime())
+    duplicate = text("INSERT INTO customers (tenant_id, id, openid, provider, invite_code, created_at) "
+                     "SELECT tenant_id, id, 'copy', provider, 'copy', created_at FROM customers "
+                     "WHERE tenant_id = :tenant_id AND id = :id RETURNING id")
+    renamed = text("UPDATE customers SET nickname = 'rolled back' WHERE tenant_id = :tenant_id AND id = :id "
+                   "RETURNING id")
+
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        row = execute_on_driver(session, created, {"tenant_id": tenant.id, "id": customer.id}).one()
+        rows = execute_on_driver(session, created, {"tenant_id": tenant.id, "id": customer.id}).mappings()
+    # A unique violation is SQLAlchemy's IntegrityError (checkout's retry of a racing key relies on it), and it
+    # rolls back the session's transaction, the driver's statements with it.
+    with pytest.raises(IntegrityError), unit_of_work() as session, tenant_scope(tenant.id):
+        execute_on_driver(session, renamed, {"tenant_id": tenant.id, "id": customer.id})
+        execute_on_driver(session, duplicate, {"tenant_id": tenant.id, "id": customer.id})
+
+    assert row == (customer.created_at, "driver-types") and row[0].utcoffset() == timedelta(0)
+    assert rows == [{"created_at": customer.created_at, "openid": "driver-types"}]
+    assert nicknames(tenant.id, "driver-types") == [None]
 
 
 def test_text_on_a_tenant_table_with_no_tenant_fails_loudly():
