@@ -21,6 +21,7 @@ PostgreSQL only: callers keep their portable path for SQLite.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -34,7 +35,7 @@ from core.errors import TenantScopeViolation
 
 
 class DriverRows(NamedTuple):
-    """A statement's rows (tuples, in the order of `names`)."""
+    """A statement's rows: named tuples (`row.ok`, `row[0]`), in the order of `names`."""
 
     names: tuple[str, ...]
     rows: list[tuple]
@@ -52,7 +53,8 @@ class DriverRows(NamedTuple):
 
 class _DriverForm(NamedTuple):
     sql: str
-    names: tuple[str, ...]
+    names: tuple[str, ...]  # declared with core.db.returning, or read from the first execution's cursor
+    row: type | None  # the named tuple of `names`, once known
     binds: tuple[tuple[str, Callable], ...]  # parameters whose declared type converts them
     results: tuple[tuple[int, Callable], ...]  # result columns whose declared type converts them
 
@@ -63,11 +65,13 @@ _forms: dict[TextClause | TextualSelect, _DriverForm] = {}
 
 def execute_on_driver(session: Session, statement: TextClause | TextualSelect, parameters: dict) -> DriverRows:
     """Run `statement` (SQL text returning rows: a SELECT, or a write with RETURNING) in the session's
-    transaction, on psycopg directly; its rows as tuples."""
+    transaction, on psycopg directly; its rows as named tuples."""
     connection = session.connection()
     form = _forms.get(statement)
     if form is None:
-        form = _form_of(statement, connection.dialect)
+        if len(_forms) >= _FORMS_KEPT:
+            _forms.clear()
+        form = _forms[statement] = _form_of(statement, connection.dialect)
     _refuse_other_tenants(parameters)
     values = dict(parameters)
     for name, convert in form.binds:
@@ -78,22 +82,30 @@ def execute_on_driver(session: Session, statement: TextClause | TextualSelect, p
         connection.dispatch.before_cursor_execute(connection, cursor, form.sql, values, None, False)
         cursor.execute(form.sql, values)
         rows = cursor.fetchall()
+        if form.row is None:  # plain text: its columns' names, read once (the description costs per read)
+            form = _named(statement, form, tuple(column.name for column in cursor.description))
     except connection.dialect.loaded_dbapi.Error as error:
         # SQLAlchemy's own handling: the error wrapped as session.execute would raise it (IntegrityError, …),
         # and a connection found dead invalidated with the pool.
         connection._handle_dbapi_exception(error, form.sql, values, cursor, None)
     finally:
         cursor.close()
+    make = form.row._make
     if form.results:
-        rows = [_converted(row, form.results) for row in rows]
-    return DriverRows(form.names, rows)
+        return DriverRows(form.names, [make(_converted(row, form.results)) for row in rows])
+    return DriverRows(form.names, [make(row) for row in rows])
 
 
-def _converted(row: tuple, results: tuple[tuple[int, Callable], ...]) -> tuple:
+def _converted(row: tuple, results: tuple[tuple[int, Callable], ...]) -> list:
     values = list(row)
     for position, convert in results:
         values[position] = convert(values[position])
-    return tuple(values)
+    return values
+
+
+def _named(statement, form: _DriverForm, names: tuple[str, ...]) -> _DriverForm:
+    form = _forms[statement] = form._replace(names=names, row=namedtuple("DriverRow", names, rename=True))
+    return form
 
 
 def _refuse_other_tenants(parameters: dict) -> None:
@@ -113,8 +125,5 @@ def _form_of(statement: TextClause | TextualSelect, dialect) -> _DriverForm:
     columns = getattr(statement, "selected_columns", ())  # declared by core.db.returning, or none
     results = tuple((position, convert) for position, column in enumerate(columns)
                     if (convert := column.type.result_processor(dialect, None)) is not None)
-    if len(_forms) >= _FORMS_KEPT:
-        _forms.clear()
-    form = _forms[statement] = _DriverForm(compiled.string, tuple(column.name for column in columns), binds,
-                                           results)
-    return form
+    form = _DriverForm(compiled.string, (), None, binds, results)
+    return _named(statement, form, tuple(column.name for column in columns)) if columns else form

@@ -6,6 +6,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from core import clock
+from core.driver import execute_on_driver
 from core.ids import new_id
 from core.tenancy import require_tenant_id
 from loyalty.points.service.earning import PaidOrder, earn_for_orders, earnings, lot_terms
@@ -23,7 +24,7 @@ def settle_paid_order(session: Session, *, customer_id: str, order_id: str, paid
             now = clock.now()
             [terms] = lot_terms(session, [earned], now)
             session.flush()  # the statement must see this unit of work's rows, as the ORM's reads did
-            found, owing = session.execute(_SETTLE_AND_EARN, {
+            found, owing = execute_on_driver(session, _SETTLE_AND_EARN, {
                 "tenant_id": require_tenant_id(), "customer_id": customer_id, "order_id": order_id, "now": now,
                 "entry_id": new_id("pte"), "lot_id": new_id("plt"), "points": earned.points,
                 "source": earned.source, **terms}).one()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Row, TextClause, text, update
+from sqlalchemy import TextClause, text, update
 from sqlalchemy.orm import Session
 
 from core import clock
+from core.driver import execute_on_driver
 from core.ids import new_id
 from core.tenancy import require_tenant_id
 from loyalty.points.models import PointsEntry, PointsHold
@@ -115,13 +116,13 @@ _HOLD = hold_statement()
 
 
 def hold_in_one_statement(session: Session, statement: TextClause = _HOLD, *, customer_id: str, order_id: str,
-                          points: int, **also) -> Row:
+                          points: int, **also) -> tuple:
     """`hold_for_order` on PostgreSQL in one statement (`_HOLD`, or one made by `hold_statement` with `also`'s
     parameters): its row, whose `ok` is False if it held nothing (then the Wallet's path decides)."""
     if points <= 0:
         raise ValueError("points must be positive")
     session.flush()  # the statement must see this unit of work's rows, as the ORM's reads did
-    return session.execute(statement, {
+    return execute_on_driver(session, statement, {
         "tenant_id": require_tenant_id(), "customer_id": customer_id, "order_id": order_id, "points": points,
         "entry_id": new_id("pte"), "source": f"order:{order_id}:spend", "now": clock.now(), **also,
     }).one()
@@ -148,8 +149,8 @@ def _settle_by_wallet(session: Session, *, customer_id: str, order_id: str) -> N
 def _settle_in_one_statement(session: Session, *, customer_id: str, order_id: str) -> bool:
     """`settle_for_order` on PostgreSQL in one statement; False if the customer has no account row yet."""
     session.flush()  # the statement must see this unit of work's rows, as the ORM's reads did
-    return session.execute(_SETTLE, {"tenant_id": require_tenant_id(), "customer_id": customer_id,
-                                     "order_id": order_id, "now": clock.now()}).scalar_one()
+    return execute_on_driver(session, _SETTLE, {"tenant_id": require_tenant_id(), "customer_id": customer_id,
+                                                "order_id": order_id, "now": clock.now()}).one()[0]
 
 
 # PostgreSQL settles in one round trip what took three: the account locked first (the hold's update waits on

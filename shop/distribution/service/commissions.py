@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import clock, ledger
+from core.driver import execute_on_driver
 from core.events import LineAmount
 from core.ids import new_id, new_ids
 from core.tenancy import require_tenant_id
@@ -179,9 +180,9 @@ def _chain_and_overrides(session: Session, *, buyer_id: str, product_ids: list[s
     that one's (with their statuses); the commission override of each product that has one. The chain is
     always read two links up; `rules.earners` keeps the levels the tenant pays."""
     own, links, overrides = None, {}, {}
-    for row in session.execute(_CHAIN_AND_OVERRIDES, {
+    for row in execute_on_driver(session, _CHAIN_AND_OVERRIDES, {
             "tenant_id": require_tenant_id(), "buyer_id": buyer_id, "now": clock.now(),
-            "product_ids": sorted(set(product_ids))}):
+            "product_ids": sorted(set(product_ids))}).rows:
         if row.link == -1:
             own = (row.id, row.status)
         elif row.link:
@@ -258,7 +259,7 @@ def _record_and_post(session: Session, *, kind: str, order_id: str, customer_id:
     """PostgreSQL: the commissions and their accrual posting in one statement (`_RECORD_AND_POST`), no
     savepoint. Returns the commissions it recorded (not added to the session: nothing reads them back)."""
     frozen_accounts = [account(commission.distributor_id, "frozen") for commission in commissions]
-    recorded = set(session.scalars(_RECORD_AND_POST, {
+    recorded = {row[0] for row in execute_on_driver(session, _RECORD_AND_POST, {
         "tenant_id": require_tenant_id(), "transaction_id": new_id("ltx"), "key": _accrual_key(kind, order_id),
         "order_id": order_id, "customer_id": customer_id, "kind": kind, "currency": currency, "at": at,
         "expense": EXPENSE, "leg_ids": new_ids("len", len(set(frozen_accounts)) + 1),
@@ -267,7 +268,7 @@ def _record_and_post(session: Session, *, kind: str, order_id: str, customer_id:
         "product_ids": [c.product_id for c in commissions], "quantities": [c.quantity for c in commissions],
         "bases": [c.base for c in commissions], "nets": [c.net for c in commissions],
         "rates": [c.rate for c in commissions], "fixed_amounts": [c.fixed_amount for c in commissions],
-        "amounts": [c.amount for c in commissions], "accounts": frozen_accounts}))
+        "amounts": [c.amount for c in commissions], "accounts": frozen_accounts}).rows}
     return [commission for commission in commissions if commission.id in recorded]
 
 
