@@ -16,6 +16,8 @@ What the session path gives is kept:
 - listeners of `before_cursor_execute` see the statement (tests count round trips with it);
 - the types declared with `core.db.returning` and `bindparam(type_=…)` convert values as before.
 
+The engine's `echo` logging does not see these statements (nothing in the app turns it on).
+
 PostgreSQL only: callers keep their portable path for SQLite.
 """
 
