@@ -61,7 +61,7 @@ def _written_together(rows: list[NewRow]) -> tuple[object, dict]:
     table's row type gives each value its column's type), so the statement has a parameter per group of rows,
     not per value: it stays small enough for the driver to keep its parsed form, and the shape does not
     change with the number of lines. Every row's tenant_id is the one `:tenant_id` parameter (the JSON's is
-    not read), which the tenancy hook checks is the current tenant.
+    not read), which core.driver checks is the current tenant.
     """
     tenant_ids = {row.values["tenant_id"] for row in rows if row.values.get("tenant_id") is not None}
     if len(tenant_ids) != 1:

@@ -45,7 +45,7 @@ def enqueue(
 
 def intent(session: Session, name: str, *, key: str | None = None, run_at: datetime | None = None,
            tenant_id: str | None = None, **kwargs):
-    """`enqueue` as a row for the caller to write with its own, in one round trip (core.db.write_new);
+    """`enqueue` as a row for the caller to write with its own, in one round trip (core.writes.write_new);
     it must be written in this session's transaction. Same key, same no-op."""
     _job_id, row = _intent_row(name, key=key, run_at=run_at, tenant_id=tenant_id, kwargs=kwargs)
     _hand_on_if_due(session, row)

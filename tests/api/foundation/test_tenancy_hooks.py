@@ -182,8 +182,8 @@ def test_inserts_written_together_must_each_name_the_current_tenant(tenant, othe
 
 
 def test_rows_written_new_in_one_statement_must_belong_to_the_current_tenant(tenant, other_tenant):
-    # core.db.write_new (checkout's order, lines, payment, job and key claim) binds every row's tenant_id to the
-    # one :tenant_id parameter of a statement built once: the hook checks that parameter is the current tenant.
+    # core.writes.write_new (checkout's order, lines, payment, job and key claim) binds every row's tenant_id to the
+    # one :tenant_id parameter of a statement built once: core.driver checks that parameter is the current tenant.
     def customer(tenant_id, openid):
         return NewRow(CUSTOMERS, {"tenant_id": tenant_id, "id": new_id("cus"), "openid": openid, "provider": "dev",
                                   "invite_code": new_id("inv")[-12:], "created_at": clock.now()})
