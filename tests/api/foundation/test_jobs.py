@@ -111,17 +111,22 @@ def test_a_suspended_tenants_job_is_skipped_and_runs_after_it_resumes(platform, 
 
 def test_periodic_work_fans_out_once_per_slot_to_active_tenants_only(platform, tenant, other_tenant):
     platform.post(f"/v1/platform/tenants/{other_tenant.id}/suspend", expect=200)
+    # A slot no other test has used, at the middle of its hour: the two calls must fall in one hourly slot (on a
+    # slow machine, started a moment before the hour, they did not).
+    later = clock.now() + timedelta(days=3650)
+    middle = later.replace(minute=30, second=0, microsecond=0)
 
-    with clock.travel(timedelta(days=3650)):  # a slot no other test has used
+    with clock.travel(timedelta(days=3650) + (middle - later)):
         jobs.schedule_periodic()
         jobs.schedule_periodic()
         with unit_of_work() as session:
-            fanned = session.scalars(select(OutboxJob.tenant_id).where(
+            fanned = session.execute(select(OutboxJob.tenant_id, OutboxJob.id).where(
                 OutboxJob.name == "tenants.purge_idempotency_keys",
                 OutboxJob.created_at >= clock.now() - timedelta(minutes=1))).all()
 
-    assert fanned.count(tenant.id) == 1
-    assert other_tenant.id not in fanned
+    assert [job_id for tenant_id, job_id in fanned if tenant_id == tenant.id] == \
+        [f"tenants.purge_idempotency_keys:{tenant.id}:{int(middle.timestamp() // 3600)}"]
+    assert other_tenant.id not in {tenant_id for tenant_id, _ in fanned}
 
 
 def test_without_redis_a_thread_of_the_web_process_runs_the_jobs(tenant):
