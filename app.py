@@ -125,13 +125,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides or {})
     _settle_secrets(app.config)
     app.json.sort_keys = False
-    from core.api import NoCookieSessions
-
-    app.session_interface = NoCookieSessions()
 
     from console.wiring import init_console
     from core import jobs
-    from core.api import Api, register_error_handlers
+    from core.api import Api, NoCookieSessions, register_error_handlers
     from core.db import database
     from core.logging import configure_logging
     from core.migrate import db_cli
@@ -149,6 +146,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     jobs.runtime.scheduler_enabled = app.config["FISSION_SCHEDULER"]
     jobs.runtime._queue = None
 
+    app.session_interface = NoCookieSessions()  # nothing uses flask.session (core/api.py)
     api = Api(app)
     register_error_handlers(app)
     init_auth(app)

@@ -38,8 +38,8 @@ class _NoSession(NullSession):
 class NoCookieSessions(SessionInterface):
     """Flask's cookie session, switched off: nothing here uses `flask.session` (the API authenticates by
     bearer credential; the console keeps its own cookies, console/sessions). Flask's default would still build
-    a signing serializer on every request to look for a cookie nobody sets (issue 14: about 2% of a checkout's
-    CPU). Writing to `flask.session` raises, so a future use cannot silently lose what it stores."""
+    a signing serializer on every request to look for a cookie nobody sets (issue 14: about 29 µs of CPU per
+    request, against 2 µs). Writing to `flask.session` raises, so a future use cannot silently lose what it stores."""
 
     def open_session(self, app, request):
         return _NoSession()

@@ -124,9 +124,10 @@ def _session_principal(token: str) -> Principal:
 
 
 # Tokens whose signature this process has checked, with what they carry. A consumer sends the same token with
-# every request, and checking its signature (a key derivation and an HMAC, a new serializer each time) was about
-# 4% of a checkout's CPU (issue 14). Keyed by the signing key too: the same token under another key is checked
-# anew. Expiry is still checked on every request, against the signed time; the tenant's status too.
+# every request, and checking its signature (a key derivation and an HMAC, a new serializer each time) took about
+# 59 µs of CPU per request, against 3 µs for this look-up (issue 14). Keyed by the signing key too: the same
+# token under another key is checked anew. Expiry is still checked on every request, against the signed time;
+# the tenant's status too.
 _VERIFIED_SESSIONS = 10_000
 _verified: dict[tuple[str, str], tuple[str, str, datetime]] = {}
 
