@@ -20,7 +20,7 @@ from core import clock
 from core.db import returning
 from core.driver import execute_on_driver
 from core.tenancy import require_tenant_id
-from core.writes import adopt
+from core.writes import adopt, attach, built
 from shop.orders.models import Order, OrderLine
 from shop.payments.models import Payment
 
@@ -35,12 +35,12 @@ def settle_and_read(session: Session, *, order_id: str, customer_id: str | None)
         return None
     orders, payments, lines = _columns()
     first = rows[0]
-    order = Order(**{column.key: first[f"o_{column.key}"] for column in orders})
-    payment = Payment(**{column.key: first[f"p_{column.key}"] for column in payments})
-    order.lines = [OrderLine(**{column.key: row[f"l_{column.key}"] for column in lines}) for row in rows
+    order = built(Order, **{column.key: first[f"o_{column.key}"] for column in orders})
+    payment = built(Payment, **{column.key: first[f"p_{column.key}"] for column in payments})
+    built_lines = [built(OrderLine, **{column.key: row[f"l_{column.key}"] for column in lines}) for row in rows
                    if row["l_id"] is not None]
-    order.payment = payment
-    adopt(session, [order, payment, *order.lines])
+    attach(order, lines=built_lines, payment=payment)
+    adopt(session, [order, payment, *built_lines])
     if first["settled"]:  # the payment's row as the statement left it (the SELECT saw it before the UPDATE)
         set_committed_value(payment, "status", "succeeded")
         set_committed_value(payment, "succeeded_at", now)

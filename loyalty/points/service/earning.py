@@ -14,7 +14,7 @@ from core.driver import execute_on_driver
 from core.ids import new_id, new_ids
 from core.money import minor_per_major
 from core.tenancy import require_tenant_id
-from core.writes import adopt, row_of
+from core.writes import adopt, built, row_of
 from loyalty.points.models import PointsEntry, PointsHold, PointsLot
 from loyalty.points.rules import points_earned, points_to_return, reversal_due
 from loyalty.points.service.accounts import CustomerPoints, new_lot_terms, recorded_sources
@@ -142,15 +142,13 @@ def _credit_in_one_statement(session: Session, credits: list[Credit], *, entries
     new = set(new)
     if not entries:
         return [c.source in new for c in credits]
-    built = [PointsEntry(tenant_id=tenant_id, id=entry_id, customer_id=c.customer_id, kind=c.kind, points=c.points,
-                         source=c.source, order_id=c.order_id, lot_id=lot_id, reason=c.reason, draws=None,
-                         created_at=now, **terms) if c.source in new else None
-             for c, entry_id, lot_id, terms in zip(credits, ids, lot_ids, lot_terms, strict=True)]
-    written = [entry for entry in built if entry is not None]
-    for entry in written:
-        row_of(entry)  # every attribute set, so reading one later never goes back to the database
-    adopt(session, written)
-    return built
+    # Built as loaded rows are, every attribute set (reading one later never goes back to the database).
+    entries = [built(PointsEntry, tenant_id=tenant_id, id=entry_id, customer_id=c.customer_id, kind=c.kind,
+                     points=c.points, source=c.source, order_id=c.order_id, lot_id=lot_id, reason=c.reason,
+                     draws=None, created_at=now, **terms) if c.source in new else None
+               for c, entry_id, lot_id, terms in zip(credits, ids, lot_ids, lot_terms, strict=True)]
+    adopt(session, [entry for entry in entries if entry is not None])
+    return entries
 
 
 def _credit_afresh(session: Session, customers: dict[str, CustomerPoints], credits: list[Credit]) -> list:

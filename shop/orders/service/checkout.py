@@ -14,7 +14,7 @@ from core.db import unit_of_work
 from core.errors import InvalidRequest
 from core.ids import new_id
 from core.tenancy import require_tenant_id
-from core.writes import NewRow, write_new
+from core.writes import NewRow, attach, built, write_new
 from loyalty import checkout as loyalty
 from shop.catalog import stock
 from shop.catalog.models import Product, Sku
@@ -130,27 +130,29 @@ def _create_order(session: Session, *, customer_id: str, lines: list[dict], coup
     provider = "stripe" if credentials is not None and quote.total > 0 else "offline"
     timeout = timedelta(minutes=settings.section(session, "orders")["unpaid_timeout_minutes"])
     order_id = new_id("ord")
-    order = Order(
-        tenant_id=tenant.id, id=order_id, customer_id=customer_id, status="pending_payment", currency=currency,
+    # Built as loaded rows are (no attribute events): write_new makes them persistent as they are.
+    order = built(
+        Order, tenant_id=tenant.id, id=order_id, customer_id=customer_id, status="pending_payment", currency=currency,
         subtotal=quote.subtotal, discount_total=quote.discount_total, points_used=quote.points_used,
         points_deduction=quote.points_deduction, total=quote.total, refunded_total=0, coupon_id=quote.coupon_id,
         voucher_code=quote.voucher_code, voucher_deduction=quote.voucher_deduction,
         created_at=now, expires_at=now + timeout, request_key=request_key,
         **(group.order_fields() if group else {}),
     )
-    order.lines = [
-        OrderLine(tenant_id=tenant.id, id=new_id("line"), order_id=order_id, position=position,
-                  product_id=priced.product_id, sku_id=priced.sku_id,
-                  title=skus[priced.sku_id][1], sku_name=skus[priced.sku_id][0].name,
-                  quantity=priced.quantity, unit_price=priced.unit_price, subtotal=priced.subtotal,
-                  discount=priced.discount, voucher_deduction=priced.voucher_deduction,
-                  points_deduction=priced.points_deduction,
-                  points_used=priced.points_used, total=priced.total, refunded_quantity=0, refunded_amount=0,
-                  points_returned=0)
+    lines = [
+        built(OrderLine, tenant_id=tenant.id, id=new_id("line"), order_id=order_id, position=position,
+              product_id=priced.product_id, sku_id=priced.sku_id,
+              title=skus[priced.sku_id][1], sku_name=skus[priced.sku_id][0].name,
+              quantity=priced.quantity, unit_price=priced.unit_price, subtotal=priced.subtotal,
+              discount=priced.discount, voucher_deduction=priced.voucher_deduction,
+              points_deduction=priced.points_deduction,
+              points_used=priced.points_used, total=priced.total, refunded_quantity=0, refunded_amount=0,
+              points_returned=0)
         for position, priced in enumerate(quote.lines)
     ]
-    order.payment = Payment(tenant_id=tenant.id, id=new_id("pay"), order_id=order_id, provider=provider,
-                            amount=quote.total, currency=currency, status="pending", created_at=now)
+    payment = built(Payment, tenant_id=tenant.id, id=new_id("pay"), order_id=order_id, provider=provider,
+                    amount=quote.total, currency=currency, status="pending", created_at=now)
+    attach(order, lines=lines, payment=payment)
     # Unpaid at expires_at, it is cancelled (an order with nothing to pay is paid below instead).
     timeout_job = () if quote.total == 0 else (jobs.intent(
         session, "shop.expire_unpaid_order", key=f"order:{order_id}:expire", run_at=order.expires_at,
@@ -158,7 +160,7 @@ def _create_order(session: Session, *, customer_id: str, lines: list[dict], coup
     # Order, lines, payment, the timeout job and the Idempotency-Key's claim in one round trip (on PostgreSQL);
     # a second checkout with this key fails here on the unique request key or the claim's own key, and its
     # transaction rolls back whole (place_order carries on with the first's order, if there is one).
-    write_new(session, [order, *order.lines, order.payment], also=(*timeout_job, *((claim,) if claim else ())))
+    write_new(session, [order, *lines, payment], also=(*timeout_job, *((claim,) if claim else ())))
     if group:
         # After stock (SKU rows, then the group row: one lock order for every checkout), before the order
         # can be paid: a refused seat rolls the whole order back.
