@@ -1,14 +1,19 @@
 """Checkout throughput: concurrent consumers check out and pay (offline provider) against gunicorn and
 PostgreSQL, beside a one-INSERT Flask endpoint measured the same way in the same run.
 
-    .venv/bin/python bench/checkout.py [--consumers 8] [--crowd 32] [--seconds 15] [--jobs rq|inline]
+    .venv/bin/python bench/checkout.py [--consumers 8] [--crowd 32] [--seconds 10] [--rounds 3] [--jobs rq|inline]
 
-Creates a scratch database, migrates it, serves the app with gunicorn (2 sync workers, the repo's
-gunicorn.conf.py), sets up a tenant, products and consumers through the API, drives the load from
-one process per consumer (each its own HTTP connection, 127.0.0.1 only), then does the same for
-bench/baseline_app.py (the app's own engine settings) and prints the README's table rows: orders/s,
-p50, p99, errors, and the ratios (orders/s and requests/s over the baseline's requests/s); then each
-order scenario's mean latency and the p50 and p99 of its requests one by one (a checkout or a payment).
+Creates a scratch database, migrates it, serves the app and bench/baseline_app.py (the app's own engine
+settings) with gunicorn (2 sync workers each, the repo's gunicorn.conf.py), sets up two tenants with products
+and consumers through the API, then measures in rounds: each round runs the baseline, the plain and loaded
+checkouts, the baseline with the crowd's consumers and the crowd, one window each, so every app window sits
+next to a baseline window and slow minutes of the machine fall on both; before the rounds, a few seconds of
+unmeasured checkouts, and before each window, an ANALYZE of the tables autovacuum would analyze
+(bench/autoanalyze.py: this machine's PostgreSQL runs without autovacuum). The load comes from one process per
+consumer (each its own HTTP connection, 127.0.0.1 only). Prints the README's table rows: orders/s, p50, p99,
+errors (the rounds pooled), and the ratios (orders/s and requests/s over the baseline's requests/s: the
+median of the rounds'), each round's ratio, then each order scenario's mean latency and the p50 and p99 of
+its requests one by one (a checkout or a payment).
 Scenarios: `checkout` (two lines, nothing else; `--consumers`), `loaded` (a coupon, 100 points and a buyer
 bound to a distributor, distribution on: the payment records commissions; `--consumers`), `crowd` (the
 plain checkout with `--crowd` consumers, for the p99), and the baseline with each number of consumers.
@@ -40,6 +45,7 @@ from cryptography.fernet import Fernet
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.autoanalyze import analyze_due_tables  # noqa: E402
 from bench.proc_cpu import command_line, cpu_seconds, running_pids  # noqa: E402
 from tests.support.processes import free_port, wait_for_port  # noqa: E402
 
@@ -298,15 +304,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--consumers", type=int, default=8)
     parser.add_argument("--crowd", type=int, default=32, help="consumers of the crowd scenario (the p99)")
-    parser.add_argument("--coupons", type=int, default=600,
+    parser.add_argument("--coupons", type=int, default=1500,
                         help="coupons per consumer of the loaded scenario (one that runs out stops: an error)")
-    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--seconds", type=float, default=10.0, help="of each window")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="each round measures every scenario and both baselines once, in turn")
     parser.add_argument("--jobs", choices=["rq", "inline"], default="rq",
                         help="rq: jobs leave through Redis as in production (no worker is needed: nothing falls "
                              "due during the run); inline: the embedded default, a job thread in each web worker")
     args = parser.parse_args()
-    if not 1 <= args.consumers <= 64 or not 1 <= args.crowd <= 64 or not 1 <= args.seconds <= 45:
-        parser.error("keep it bounded: 1-64 consumers, 1-45 seconds")
+    if (not 1 <= args.consumers <= 64 or not 1 <= args.crowd <= 64 or not 1 <= args.seconds <= 45
+            or not 1 <= args.rounds <= 10):
+        parser.error("keep it bounded: 1-64 consumers, 1-45 seconds, 1-10 rounds")
 
     url = create_database()
     queue = f"bench-{uuid.uuid4().hex[:8]}"
@@ -322,21 +331,32 @@ def main() -> None:
                "LOG_LEVEL": "WARNING", "STRIPE_SECRET_KEY": "", "FISSION_QUEUE": queue,
                "FISSION_JOBS_MODE": args.jobs, "REDIS_URL": REDIS_URL if args.jobs == "rq" else ""}
 
+        # Both servers stay up (an idle one uses no CPU) and the windows alternate, each app scenario next to
+        # its baseline in every round: the machine's speed drifts by more, minute to minute, than one change moves.
         shop = Gunicorn("app:create_app()", env).start()
         servers.append(shop)
-        results = {}
-        tokens, skus = set_up_shop(shop.port, max(args.consumers, args.crowd))
-        results["checkout"] = drive(shop.port, "checkout", tokens[:args.consumers], skus, args.seconds)
-        results["crowd"] = drive(shop.port, "crowd", tokens[:args.crowd], skus, args.seconds)
-        tokens, skus = set_up_shop(shop.port, args.consumers, loaded=True, coupons=args.coupons)
-        results["loaded"] = drive(shop.port, "loaded", tokens, skus, args.seconds)
-        shop.stop()
-
         baseline_server = Gunicorn("bench.baseline_app:app", env).start()
         servers.append(baseline_server)
-        results["baseline"] = drive(baseline_server.port, "baseline", [""] * args.consumers, [], args.seconds)
-        results["baseline-crowd"] = drive(baseline_server.port, "baseline-crowd", [""] * args.crowd, [], args.seconds)
-        baseline_server.stop()
+        tokens, skus = set_up_shop(shop.port, max(args.consumers, args.crowd))
+        loaded_tokens, loaded_skus = set_up_shop(shop.port, args.consumers, loaded=True, coupons=args.coupons)
+        windows = [
+            ("baseline", baseline_server.port, [""] * args.consumers, []),
+            ("checkout", shop.port, tokens[:args.consumers], skus),
+            ("loaded", shop.port, loaded_tokens, loaded_skus),
+            ("baseline-crowd", baseline_server.port, [""] * args.crowd, []),
+            ("crowd", shop.port, tokens[:args.crowd], skus),
+        ]
+        # Unmeasured first: orders in the tables, so that the plans PostgreSQL caches are made for tables with
+        # rows; before each window, what autovacuum would analyze is (this machine's runs without it).
+        for name, port, credentials, window_skus in windows[1:3]:
+            drive(port, name, credentials, window_skus, WARMUP_SECONDS)
+        results: dict[str, list[Result]] = {name: [] for name, *_ in windows}
+        analyzed = 0
+        for _round in range(args.rounds):
+            for name, port, credentials, window_skus in windows:
+                analyzed += len(analyze_due_tables(url))
+                results[name].append(drive(port, name, credentials, window_skus, args.seconds))
+        print(f"{analyzed} tables analyzed between windows, as autovacuum would have (bench/autoanalyze.py)")
     finally:
         for server in servers:
             server.stop()
@@ -347,8 +367,20 @@ def main() -> None:
     report(results, args)
 
 
-def report(results: dict[str, Result], args) -> None:
-    """The README's table rows, then the ratios: orders/s and requests/s (2 per order) over the baseline's."""
+def merged(rounds: list[Result]) -> Result:
+    """A scenario's rounds as one window: operations over their seconds, latencies pooled, cores averaged."""
+    cores = {role: statistics.fmean(result.cores[role] for result in rounds) for role in rounds[0].cores}
+    return Result(rounds[0].name, sum(r.ops for r in rounds), sum(r.errors for r in rounds),
+                  sum(r.seconds for r in rounds), [ms for r in rounds for ms in r.latencies_ms], cores,
+                  [ms for r in rounds for ms in r.request_latencies_ms])
+
+
+def report(rounds: dict[str, list[Result]], args) -> None:
+    """The README's table rows, then the ratios: orders/s and requests/s (2 per order) over the baseline's.
+
+    Rates, latencies and CPU pool the rounds; each ratio is the median of the rounds' own (a scenario over the
+    baseline measured just before it), whose spread is printed after the table."""
+    results = {name: merged(windows) for name, windows in rounds.items()}
     n, crowd = args.consumers, args.crowd
     rows = [
         ("checkout", f"checkout + offline payment (orders; 2 requests each), {n} consumers", "baseline"),
@@ -358,18 +390,29 @@ def report(results: dict[str, Result], args) -> None:
         ("baseline", f"baseline: one-INSERT Flask endpoint (requests), {n} consumers", None),
         ("baseline-crowd", f"baseline: one-INSERT Flask endpoint (requests), {crowd} consumers", None),
     ]
+
+    def ratios(key: str, against: str) -> list[float]:
+        return [mine.rate / theirs.rate for mine, theirs in zip(rounds[key], rounds[against], strict=True)]
+
     workers = os.environ.get("BENCH_WORKERS", "2")
-    print(f"\n{args.seconds:.0f} s per scenario, gunicorn {workers} sync workers, PostgreSQL, jobs={args.jobs}, "
-          f"{os.cpu_count()} CPUs shared with the load generator\n")
+    print(f"\n{args.rounds} rounds of {args.seconds:.0f} s per scenario, gunicorn {workers} sync workers, PostgreSQL, "
+          f"jobs={args.jobs}, {os.cpu_count()} CPUs shared with the load generator\n")
     print("| scenario | per second | p50 ms | p99 ms | errors | orders/s over baseline req/s "
           "| req/s over baseline req/s |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for key, label, against in rows:
         result = results[key]
-        ratios = "| | |" if against is None else (
-            f"| {result.rate / results[against].rate:.0%} | {2 * result.rate / results[against].rate:.0%} |")
+        ratio = statistics.median(ratios(key, against)) if against else None
+        shown = "| | |" if ratio is None else f"| {ratio:.0%} | {2 * ratio:.0%} |"
         print(f"| {label} | {result.rate:.0f} | {result.percentile(0.5):.1f} | {result.percentile(0.99):.1f} | "
-              f"{result.errors} {ratios}")
+              f"{result.errors} {shown}")
+    print("\nEach round's orders/s over the baseline's requests/s measured just before it, in the order run:")
+    for key, _label, against in rows:
+        if against:
+            each = ", ".join(f"{ratio:.0%}" for ratio in ratios(key, against))
+            rates = ", ".join(f"{r.rate:.0f}" for r in rounds[key])
+            baseline_rates = ", ".join(f"{r.rate:.0f}" for r in rounds[against])
+            print(f"  {key}: {each} ({rates} orders/s; {against} {baseline_rates} requests/s)")
     for key in ("checkout", "loaded", "crowd"):
         result = results[key]
         if result.latencies_ms:

@@ -1,6 +1,7 @@
 """Where a checkout's time goes: database round trips per order, and a cProfile summary.
 
     .venv/bin/python bench/profile_checkout.py [--orders 200] [--scenario plain|loaded|keyed|all] [--sql] [--top 30]
+                                               [--no-profile] [--cpu-profile]
 
 In-process (the Flask app through its test client, no HTTP server), on a scratch PostgreSQL database that
 it migrates and drops, with jobs in `rq` mode as in production (`BENCH_REDIS_URL`, default db 11: only the
@@ -11,7 +12,9 @@ For each it prints the round trips of one checkout and one payment (statements, 
 pre-pings; `--sql` lists the statements), times `--orders` orders without the profiler (ms per checkout
 and per payment, and the CPU per order of this process and of PostgreSQL's backends, read from /proc), then
 profiles `--orders` orders and prints their own time by package (SQLAlchemy, psycopg, werkzeug, …, ours) and
-the top functions by own time and by cumulative time.
+the top functions by own time and by cumulative time (wall-clock, or CPU only with `--cpu-profile`).
+Each scenario first places 100 orders, and every 100 orders (outside the timing) the tables autovacuum would
+analyze are analyzed (bench/autoanalyze.py: this machine's PostgreSQL runs without autovacuum).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from cryptography.fernet import Fernet
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.autoanalyze import analyze_due_tables  # noqa: E402
 from bench.proc_cpu import cpu_seconds  # noqa: E402
 from tests.support.http import Caller  # noqa: E402
 from tests.support.roundtrips import RoundTrips  # noqa: E402
@@ -40,6 +44,8 @@ ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql://postgres@12
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
 PLATFORM_TOKEN = "bench-platform-token"
 SCENARIOS = ("plain", "loaded", "keyed")
+WARM_ORDERS = 100
+CHUNK = 100  # orders between two looks at what autovacuum would analyze
 
 
 class Shop:
@@ -116,19 +122,23 @@ def count_round_trips(shop: Shop, engine, *, show_sql: bool) -> tuple[RoundTrips
     return checkout, payment
 
 
-def time_requests(shop: Shop, orders: int, database_name: str) -> None:
+def time_requests(shop: Shop, orders: int, database_name: str, url: str) -> None:
     """Milliseconds per checkout and per payment in-process, without the profiler (one caller, no HTTP); and the
-    CPU per order of this process and of the database's backends (read from /proc: Linux, a local server)."""
+    CPU per order of this process and of the database's backends (read from /proc: Linux, a local server).
+    Every `CHUNK` orders, outside the timing, the tables autovacuum would analyze are (bench/autoanalyze.py)."""
     bodies = [shop.prepare() for _ in range(orders)]
-    checkout = payment = 0.0
-    cpu, backends = time.process_time(), backend_cpu_seconds(database_name)
-    for body in bodies:
-        started = time.perf_counter()
-        order_id = shop.checkout(body)
-        paid = time.perf_counter()
-        shop.pay(order_id)
-        checkout, payment = checkout + paid - started, payment + time.perf_counter() - paid
-    cpu, backends = time.process_time() - cpu, backend_cpu_seconds(database_name) - backends
+    checkout = payment = cpu = backends = 0.0
+    for chunk in range(0, orders, CHUNK):
+        cpu_before, backends_before = time.process_time(), backend_cpu_seconds(database_name)
+        for body in bodies[chunk:chunk + CHUNK]:
+            started = time.perf_counter()
+            order_id = shop.checkout(body)
+            paid = time.perf_counter()
+            shop.pay(order_id)
+            checkout, payment = checkout + paid - started, payment + time.perf_counter() - paid
+        cpu += time.process_time() - cpu_before
+        backends += backend_cpu_seconds(database_name) - backends_before
+        analyze_due_tables(url)
     print(f"  unprofiled, {orders} orders: checkout {checkout / orders * 1000:.2f} ms, "
           f"payment {payment / orders * 1000:.2f} ms, order {(checkout + payment) / orders * 1000:.2f} ms; "
           f"CPU per order: Python {cpu / orders * 1000:.2f} ms, PostgreSQL backends {backends / orders * 1000:.2f} ms")
@@ -142,13 +152,16 @@ def backend_cpu_seconds(database_name: str) -> float:
     return sum(used for used in map(cpu_seconds, pids) if used is not None)
 
 
-def profile(shop: Shop, orders: int, top: int) -> None:
+def profile(shop: Shop, orders: int, top: int, url: str, *, cpu: bool) -> None:
     bodies = [shop.prepare() for _ in range(orders)]
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for body in bodies:
-        shop.pay(shop.checkout(body))
-    profiler.disable()
+    # `--cpu-profile`: CPU time only (time.process_time), so waiting for PostgreSQL is left out.
+    profiler = cProfile.Profile(time.process_time) if cpu else cProfile.Profile()
+    for chunk in range(0, orders, CHUNK):
+        profiler.enable()
+        for body in bodies[chunk:chunk + CHUNK]:
+            shop.pay(shop.checkout(body))
+        profiler.disable()
+        analyze_due_tables(url)
     print_own_time_by_package(pstats.Stats(profiler).stats, orders)
     for order in ("tottime", "cumulative"):
         out = io.StringIO()
@@ -186,6 +199,7 @@ def main() -> None:
     parser.add_argument("--sql", action="store_true", help="list each statement of one checkout and payment")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--no-profile", action="store_true", help="count round trips only")
+    parser.add_argument("--cpu-profile", action="store_true", help="profile CPU time, not wall-clock time")
     args = parser.parse_args()
 
     name = f"fission_profile_{uuid.uuid4().hex[:10]}"
@@ -206,13 +220,14 @@ def main() -> None:
         client = app.test_client()
         for scenario in SCENARIOS if args.scenario == "all" else (args.scenario,):
             shop = Shop(client, scenario)
-            for _ in range(3):  # warm the caches (statements, settings, tenant status)
+            for _ in range(WARM_ORDERS):  # warm the caches (statements, settings, tenant status) and the tables
                 shop.pay(shop.checkout(shop.prepare()))
+            analyze_due_tables(url)  # as autovacuum would have by now: plans made for tables with orders in them
             print(f"\n== {scenario} ==")
             count_round_trips(shop, database.require_engine(), show_sql=args.sql)
-            time_requests(shop, args.orders, name)
+            time_requests(shop, args.orders, name, url)
             if not args.no_profile:
-                profile(shop, args.orders, args.top)
+                profile(shop, args.orders, args.top, url, cpu=args.cpu_profile)
         database.require_engine().dispose()
     finally:
         with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
