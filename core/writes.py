@@ -116,9 +116,9 @@ def _together_statement(groups: list[NewRow]):
 
 def built(cls: type, **values):
     """A new `cls` object holding `values` (columns only), every other column at its default: made the way the
-    ORM makes a loaded row's object, without the constructor's attribute events, which cost a checkout about
-    two thirds of its ORM objects' time (bench/README). For objects that `write_new` or `adopt` then makes
-    persistent, which takes what they hold as loaded; set relationships with `attach`."""
+    ORM makes a loaded row's object, without the constructor's attribute events and change history (a two-line
+    order's objects built and adopted in about 115 µs of CPU instead of 375). For objects that `write_new` or
+    `adopt` then makes persistent, which takes what they hold as loaded; set relationships with `attach`."""
     shape = _shape_of(cls)
     unknown = values.keys() - shape.attributes
     if unknown:

@@ -37,8 +37,8 @@ def settle_and_read(session: Session, *, order_id: str, customer_id: str | None)
     first = rows[0]
     order = built(Order, **{column.key: first[f"o_{column.key}"] for column in orders})
     payment = built(Payment, **{column.key: first[f"p_{column.key}"] for column in payments})
-    built_lines = [built(OrderLine, **{column.key: row[f"l_{column.key}"] for column in lines}) for row in rows
-                   if row["l_id"] is not None]
+    built_lines = [built(OrderLine, **{column.key: row[f"l_{column.key}"] for column in lines})
+                   for row in rows if row["l_id"] is not None]
     attach(order, lines=built_lines, payment=payment)
     adopt(session, [order, payment, *built_lines])
     if first["settled"]:  # the payment's row as the statement left it (the SELECT saw it before the UPDATE)
