@@ -379,7 +379,7 @@ def report(rounds: dict[str, list[Result]], args) -> None:
     """The README's table rows, then the ratios: orders/s and requests/s (2 per order) over the baseline's.
 
     Rates, latencies and CPU pool the rounds; each ratio is the median of the rounds' own (a scenario over the
-    baseline measured just before it), whose spread is printed after the table."""
+    same round's baseline with as many consumers), whose spread is printed after the table."""
     results = {name: merged(windows) for name, windows in rounds.items()}
     n, crowd = args.consumers, args.crowd
     rows = [
@@ -406,7 +406,7 @@ def report(rounds: dict[str, list[Result]], args) -> None:
         shown = "| | |" if ratio is None else f"| {ratio:.0%} | {2 * ratio:.0%} |"
         print(f"| {label} | {result.rate:.0f} | {result.percentile(0.5):.1f} | {result.percentile(0.99):.1f} | "
               f"{result.errors} {shown}")
-    print("\nEach round's orders/s over the baseline's requests/s measured just before it, in the order run:")
+    print("\nEach round's orders/s over the same round's baseline requests/s, in the order run:")
     for key, _label, against in rows:
         if against:
             each = ", ".join(f"{ratio:.0%}" for ratio in ratios(key, against))
