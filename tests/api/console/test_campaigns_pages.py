@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import timedelta
 
 import pytest
 
-from core import jobs
+from core import clock, jobs
 from core.jobs.runner import run_due
+from loyalty.segments.service.granting import WATCH_AFTER
 from tests.api.console.conftest import new_key, signed_in
 from tests.api.loyalty.segments.campaigns import campaign as api_campaign
 from tests.api.loyalty.segments.campaigns import coupon_template, tagged
@@ -257,5 +259,9 @@ def test_two_clerks_launching_at_once_launch_the_campaign_once(app, tenant):
     # Each form's version is checked under the campaign's row lock: the first launch moves it, so the others
     # find their form stale (were it not for the lock, the service's guarded update would refuse them).
     assert sorted(response.status_code for response in responses) == [303, 409, 409]
+    # The winner's first batch runs right after its commit. If a losing clerk's transaction still holds the
+    # campaign's row then, the batch stands aside (SKIP LOCKED) and its watch, due WATCH_AFTER later, grants.
+    with clock.travel(WATCH_AFTER + timedelta(seconds=1)):
+        run_due(tenant_id=tenant.id)
     shown = tenant.admin.get(f"/v1/admin/campaigns/{made['id']}", expect=200).get_json()
     assert shown["status"] == "completed" and shown["granted"] == 3
