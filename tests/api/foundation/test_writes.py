@@ -2,12 +2,13 @@
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import InvalidRequestError
 
 from core import clock
 from core.db import database, unit_of_work
 from core.ids import new_id
 from core.tenancy import tenant_scope
-from core.writes import built, write_new
+from core.writes import adopt, built, write_new
 from shop.orders.models import Order
 from tenants.customers.models import Customer
 from tests.support.roundtrips import RoundTrips
@@ -47,3 +48,26 @@ def test_built_refuses_what_the_constructor_and_write_new_would(tenant):
     with pytest.raises(TypeError, match="no column attribute 'lines'"):
         built(Order, lines=[])  # a relationship: `attach` sets it, as loaded
     assert stored(tenant.id, "built-2") == []
+
+
+def test_adopt_refuses_a_second_object_with_a_key_the_session_holds(tenant):
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        first = built(Customer, tenant_id=tenant.id, id=new_id("cus"), openid="built-3", provider="dev",
+                      invite_code="BUILT3", created_at=clock.now())
+        write_new(session, [first])
+        twin = built(Customer, tenant_id=tenant.id, id=first.id, openid="built-3", provider="dev",
+                     invite_code="BUILT3", created_at=clock.now())
+        with pytest.raises(InvalidRequestError, match="another instance with key"):
+            adopt(session, [twin])
+        assert session.get(Customer, (tenant.id, first.id)) is first and twin not in session
+
+
+def test_adopt_takes_an_object_made_by_its_constructor_the_public_way(tenant):
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        made = Customer(tenant_id=tenant.id, id=new_id("cus"), openid="built-4", provider="dev",
+                        invite_code="BUILT4", nickname="made", created_at=clock.now())
+        write_new(session, [made])  # its change history is cleared as the row is adopted
+        assert session.get(Customer, (tenant.id, made.id)) is made and not session.dirty
+        made.nickname = "changed"
+
+    assert stored(tenant.id, "built-4") == [("changed", None, "BUILT4")]
