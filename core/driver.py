@@ -16,6 +16,11 @@ What the session path gives is kept:
 - listeners of `before_cursor_execute` see the statement (tests count round trips with it);
 - the types declared with `core.db.returning` and `bindparam(type_=…)` convert values as before.
 
+A list binds as the text form of a PostgreSQL array (`{"a","b"}`), which the statement casts
+(`CAST(:ids AS text[])`, as every array parameter here is): psycopg's own list dumper is Python that inspects
+every list's elements to choose a type, and the payment's credit binds eleven lists (124 µs of CPU to convert
+them, 33 µs as text).
+
 The engine's `echo` logging does not see these statements (nothing in the app turns it on).
 
 PostgreSQL only: callers keep their portable path for SQLite.
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable
+from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy.exc import MultipleResultsFound, NoResultFound
@@ -79,6 +85,9 @@ def execute_on_driver(session: Session, statement: TextClause | TextualSelect, p
     for name, convert in form.binds:
         if name in values:
             values[name] = convert(values[name])
+    for name, value in values.items():
+        if type(value) is list:
+            values[name] = array_literal(value)
     cursor = connection.connection.driver_connection.cursor()
     try:
         connection.dispatch.before_cursor_execute(connection, cursor, form.sql, values, None, False)
@@ -96,6 +105,34 @@ def execute_on_driver(session: Session, statement: TextClause | TextualSelect, p
     if form.results:
         return DriverRows(form.names, [make(_converted(row, form.results)) for row in rows])
     return DriverRows(form.names, [make(row) for row in rows])
+
+
+def array_literal(values: list) -> str:
+    """`values` (str, int, aware datetime or None each) in PostgreSQL's text form of an array."""
+    return "{" + ",".join(_ELEMENTS.get(type(value), _element)(value) for value in values) + "}"
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _element(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):  # before int, which it is: PostgreSQL would read 1 and 0 as integers
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return _quoted(value)
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: timestamps are UTC-aware")
+        return _quoted(value.isoformat())
+    raise TypeError(f"cannot bind {type(value).__name__} in an array")
+
+
+_ELEMENTS: dict[type, Callable] = {str: _quoted, int: str}
 
 
 def _converted(row: tuple, results: tuple[tuple[int, Callable], ...]) -> list:

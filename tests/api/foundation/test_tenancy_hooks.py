@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -288,6 +288,27 @@ def test_the_driver_path_keeps_sqlalchemy_s_errors_types_and_transaction(tenant)
     assert row == (customer.created_at, "driver-types") and row[0].utcoffset() == timedelta(0)
     assert rows == [{"created_at": customer.created_at, "openid": "driver-types"}]
     assert nicknames(tenant.id, "driver-types") == [None]
+
+
+def test_the_driver_binds_lists_as_arrays_every_value_intact(tenant):
+    # Lists travel as the text form of an array (core/driver.py): whatever a string holds comes back as it was.
+    tricky = ['plain', 'with "quotes"', "back\\slash", "comma, {brace}", " padded ", "", "NULL", "中文", None]
+    when = [datetime(2026, 11, 26, 15, 30, 1, 123456, tzinfo=UTC), None]
+    echoed = returning(text("SELECT CAST(:texts AS text[]), CAST(:numbers AS bigint[]), CAST(:flags AS boolean[]), "
+                            "CAST(:times AS timestamptz[]), CAST(:none AS text[]) "
+                            "WHERE CAST(:tenant_id AS text) IS NOT NULL"),
+                       "texts", "numbers", "flags", "times", "none")
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        row = execute_on_driver(session, echoed, {"tenant_id": tenant.id, "texts": tricky, "numbers": [-1, 0, 2**40],
+                                                  "flags": [True, False], "times": when, "none": []}).one()
+        with pytest.raises(TypeError, match="float"):
+            execute_on_driver(session, echoed, {"tenant_id": tenant.id, "texts": [], "numbers": [1.5],
+                                                "flags": [], "times": [], "none": []})
+        with pytest.raises(ValueError, match="naive"):
+            execute_on_driver(session, echoed, {"tenant_id": tenant.id, "texts": [], "numbers": [], "flags": [],
+                                                "times": [datetime(2026, 11, 26)], "none": []})
+
+    assert row == (tricky, [-1, 0, 2**40], [True, False], when, [])
 
 
 def test_text_on_a_tenant_table_with_no_tenant_fails_loudly():
