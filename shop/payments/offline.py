@@ -30,18 +30,19 @@ def settle_and_read(session: Session, *, order_id: str, customer_id: str | None)
     PostgreSQL only, and only in a session that holds no objects yet (the built ones join it)."""
     now = clock.now()
     rows = execute_on_driver(session, _statement(), {"tenant_id": require_tenant_id(), "order_id": order_id,
-                                                    "customer_id": customer_id, "now": now}).mappings()
+                                                    "customer_id": customer_id, "now": now}).rows
     if not rows:
         return None
-    orders, payments, lines = _columns()
+    # Each row holds the order's columns, then the payment's, then one line's (in `_columns`' order).
+    (order_keys, payment_keys, line_keys), (order_end, payment_end, line_end), line_id = _layout()
     first = rows[0]
-    order = built(Order, **{column.key: first[f"o_{column.key}"] for column in orders})
-    payment = built(Payment, **{column.key: first[f"p_{column.key}"] for column in payments})
-    built_lines = [built(OrderLine, **{column.key: row[f"l_{column.key}"] for column in lines})
-                   for row in rows if row["l_id"] is not None]
+    order = built(Order, **dict(zip(order_keys, first[:order_end], strict=True)))
+    payment = built(Payment, **dict(zip(payment_keys, first[order_end:payment_end], strict=True)))
+    built_lines = [built(OrderLine, **dict(zip(line_keys, row[payment_end:line_end], strict=True)))
+                   for row in rows if row[line_id] is not None]  # (no line: the LEFT JOIN's NULLs)
     attach(order, lines=built_lines, payment=payment)
     adopt(session, [order, payment, *built_lines])
-    if first["settled"]:  # the payment's row as the statement left it (the SELECT saw it before the UPDATE)
+    if first[line_end]:  # settled: the payment's row as the statement left it (the SELECT saw it before the UPDATE)
         set_committed_value(payment, "status", "succeeded")
         set_committed_value(payment, "succeeded_at", now)
     return order
@@ -50,6 +51,14 @@ def settle_and_read(session: Session, *, order_id: str, customer_id: str | None)
 @cache
 def _columns() -> tuple:
     return tuple(tuple(model.__table__.columns) for model in (Order, Payment, OrderLine))
+
+
+@cache
+def _layout() -> tuple:
+    """Each model's attribute keys, where each model's columns end in a row, and where the line's id is."""
+    keys = tuple(tuple(column.key for column in columns) for columns in _columns())
+    ends = tuple(sum(len(columns) for columns in keys[:upto]) for upto in (1, 2, 3))
+    return keys, ends, ends[1] + keys[2].index("id")
 
 
 @cache
