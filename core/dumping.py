@@ -34,7 +34,8 @@ _FORMATTED = object()  # a plan entry whose callable gives the dumped value itse
 
 
 def dump_plan(schema: ma.Schema) -> tuple | None:
-    """The schema's plan: (key, attribute, format) per dumped field; None if marshmallow's path must run."""
+    """The schema's plan: (key, attribute, field, format) per dumped field, the attribute `_FORMATTED` where the
+    field's own `serialize` reads and formats it; None if marshmallow's path must run for the whole schema."""
     if type(schema).get_attribute is not ma.Schema.get_attribute:
         return None
     return tuple(_entry(schema, name, field) for name, field in schema.dump_fields.items())

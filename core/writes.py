@@ -198,10 +198,10 @@ def adopt(session: Session, objects: list) -> None:
 
     An object as `built` left it (every column held, no change history, in no session) joins the session the
     way the ORM's loading attaches a loaded row's object: its identity key set and the object put in the
-    session's identity map, which refuses a second object with the same key as `Session.add` would. That is
-    about a fifth of the CPU of `make_transient_to_detached` then `Session.add`, whose cascade walks every
-    relationship of every object (a checkout's and a payment's objects: some 5% of a worker's CPU). Any other
-    object takes that public path.
+    session's identity map, which refuses a second object with the same key as `Session.add` would: 25 µs of
+    CPU for an order's four objects, where `make_transient_to_detached` then `Session.add`, whose cascade walks
+    every relationship of every object, took 170. No cascade runs, so every object to adopt is in `objects`
+    (an order's lines and payment with it). Any object not as `built` left it takes that public path.
     """
     identity_map, session_key = session.identity_map, session.hash_key
     others = []
