@@ -126,10 +126,15 @@ def _element(value) -> str:
     if isinstance(value, int):
         return str(int(value))
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: timestamps are UTC-aware")
-        return _quoted(value.isoformat())
+        return _quoted(aware_isoformat(value))
     raise TypeError(f"cannot bind {type(value).__name__} in an array")
+
+
+def aware_isoformat(value: datetime) -> str:
+    """An instant as text for PostgreSQL to read; a naive datetime is refused (timestamps are UTC-aware)."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: timestamps are UTC-aware")
+    return value.isoformat()
 
 
 _ELEMENTS: dict[type, Callable] = {str: _quoted, int: str}

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, configure_mappers, make_transient_to_detache
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from core.db import insert_together, returning
-from core.driver import execute_on_driver
+from core.driver import aware_isoformat, execute_on_driver
 
 
 @dataclass(frozen=True)
@@ -92,9 +92,7 @@ def _same_shape(first: NewRow, row: NewRow) -> bool:
 
 def _json_value(value):
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: timestamps are UTC-aware")
-        return value.isoformat()
+        return aware_isoformat(value)
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
