@@ -21,6 +21,16 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 ENCRYPTION_KEYS = Fernet.generate_key().decode()
 
 
+def pytest_collection_modifyitems(items):
+    """bin/test runs the tests in two processes (pytest-xdist, `--dist loadgroup`), each with its own database.
+    The integration and browser tests all go to one of them, in turn: they start workers, servers and
+    Chromium, share one Redis database that they flush, and time real waits, so two at once would only
+    slow each other down. The API and unit tests, each on a tenant of its own, fill the other process."""
+    for item in items:
+        if item.get_closest_marker("integration") or item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("services"))
+
+
 @pytest.fixture(scope="session")
 def database_url():
     existing = os.environ.get("TEST_DATABASE_URL")
