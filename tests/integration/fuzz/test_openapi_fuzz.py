@@ -65,7 +65,10 @@ def test_every_route_answers_as_documented(role, server, credentials, tmp_path):
     executable = Path(sys.executable).with_name("schemathesis")
     command = [str(executable), "run", f"{server.url}/openapi.json", "--max-examples", str(MAX_EXAMPLES),
                "--phases", "examples,coverage,fuzzing", "--checks", CHECKS, "--no-color",
-               "--suppress-health-check", "all", "--seed", "1"]
+               "--suppress-health-check", "all", "--seed", "1",
+               # Generating 100,000 voucher codes, the most one request may ask for, takes several seconds
+               # and more beside the other test process: the default 10 s ran out once with two fuzzing workers.
+               "--request-timeout", "60"]
     if credentials[role]:
         command += ["-H", f"Authorization: Bearer {credentials[role]}"]
     result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600,
