@@ -2,7 +2,9 @@
 
 psycopg 3 sends `BEGIN` as a round trip of its own before the first statement of a transaction, and
 `COMMIT`/`ROLLBACK` as one each; SQLAlchemy's pool pre-ping is a `SELECT 1` on every checkout. A
-statement run as `executemany` is counted once per statement (psycopg pipelines the rows).
+statement run as `executemany` is counted once per statement (psycopg pipelines the rows). A statement run
+by core/driver.py (seen with no cursor) that opens its transaction sends the `BEGIN` with it, in one round
+trip: that `BEGIN` is not counted.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ class RoundTrips:
         self._on = False
         self._listeners = [
             (engine, "before_cursor_execute", self._statement),
-            (engine, "begin", lambda conn: self._count_unless_autocommit(conn, "BEGIN")),
             (engine, "commit", lambda conn: self._count_unless_autocommit(conn, "COMMIT")),
             (engine, "rollback", self._rollback),
         ]
@@ -38,8 +39,12 @@ class RoundTrips:
         if not getattr(connection.connection.dbapi_connection, "autocommit", False):
             self._count(kind)
 
-    def _statement(self, _conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+    def _statement(self, connection, cursor, statement, _parameters, _context, _executemany) -> None:
         if self._on:
+            raw = connection.connection.dbapi_connection
+            opens = not raw.autocommit and int(raw.info.transaction_status) == 0  # IDLE: psycopg will BEGIN
+            if opens and cursor is not None:
+                self.kinds["BEGIN"] += 1
             self.kinds["statement"] += 1
             self.statements.append(" ".join(statement.split())[:160])
 
