@@ -7,11 +7,12 @@ weighted sum modulo 31, a prime: character i (from 0) weighs i + 1, and the chec
 the sum 0. A different character anywhere changes the sum by (weight x difference), never a multiple
 of 31 since both factors are between 1 and 30; swapping any two characters changes it by
 (difference of weights x difference of characters), never a multiple of 31 either. So every single
-mistyped character and every transposition (adjacent or not) is caught before the database is asked.
+mistyped character and every transposition (adjacent or not) of a generated code is caught.
 
-A code "of the generated shape" (18 characters of the alphabet with at least one letter) must carry
-a valid check character: that is what lets a lookup refuse a mistyped one without a query. Platform
-codes seen so far are digits only (Douyin 15, Meituan 10), so they never have that shape.
+A valid code is any 4-64 letters and digits (`format_problem`): imported codes come from other platforms
+and are taken whatever their last character, so one may look like a generated code with a wrong check
+character. The check character therefore never refuses a code: a lookup always asks the database, and
+only when no voucher has the code does `problem_with` say it looks like a mistyped generated code.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ _REMOVED = str.maketrans("", "", " -\t\r\n\u3000")
 class CodeProblem:
     """Why a code given to us is not a code we can store or find."""
 
-    reason: str  # "empty" | "too_short" | "too_long" | "invalid_characters" | "check_character_mismatch"
+    reason: str  # "empty" | "too_short" | "too_long" | "invalid_characters"; typed-in: "check_character_mismatch"
     message: str
 
 
@@ -46,12 +47,10 @@ def normalize(code: str) -> str:
     return code.translate(_REMOVED).upper()
 
 
-def problem_with(normalized: str) -> CodeProblem | None:
-    """What is wrong with a normalised code, or None when it is a code we may store and look up."""
+def format_problem(normalized: str) -> CodeProblem | None:
+    """What keeps a normalised code from being a valid code (4-64 letters and digits), or None when it is one
+    a pool may hold: imported, looked up, verified, whatever its last character."""
     if _VALID.fullmatch(normalized):
-        if is_generated_shape(normalized) and not has_valid_check_character(normalized):
-            return CodeProblem("check_character_mismatch",
-                               "Looks like a generated code but its check character is wrong")
         return None
     if not normalized:
         return CodeProblem("empty", "No code")
@@ -60,6 +59,16 @@ def problem_with(normalized: str) -> CodeProblem | None:
     if len(normalized) > MAX_LENGTH:
         return CodeProblem("too_long", f"At most {MAX_LENGTH} letters or digits")
     return CodeProblem("invalid_characters", "Only letters A-Z and digits, with optional spaces and '-'")
+
+
+def problem_with(normalized: str) -> CodeProblem | None:
+    """What is wrong with a normalised code as someone typed it: a format problem, or a code of the generated
+    shape whose check character is wrong (a likely typo). Only a hint once no voucher has the code: an
+    imported code may have that shape, and it is valid (`format_problem`)."""
+    problem = format_problem(normalized)
+    if problem is None and is_generated_shape(normalized) and not has_valid_check_character(normalized):
+        return CodeProblem("check_character_mismatch", "Looks like a generated code but its check character is wrong")
+    return problem
 
 
 def is_generated_shape(normalized: str) -> bool:

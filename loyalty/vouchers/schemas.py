@@ -86,8 +86,7 @@ class CodesImportSchema(Schema):
 
 class InvalidCodeSchema(Schema):
     index = ma.fields.Integer()
-    reason = ma.fields.String(metadata={"description": "empty, too_short, too_long, invalid_characters, "
-                                                       "check_character_mismatch"})
+    reason = ma.fields.String(metadata={"description": "empty, too_short, too_long, invalid_characters"})
     message = ma.fields.String()
 
 

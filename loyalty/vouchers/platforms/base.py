@@ -82,6 +82,10 @@ class Adapter:
                 shown[name] = settings.get(name, field.load_default if field.load_default is not ma.missing else None)
         return shown
 
+    def can_confirm(self, settings: dict) -> bool:
+        """Whether a job can report our redemptions to the platform with the pool's settings."""
+        return False
+
     def confirm_redemption(self, settings: dict, *, code: str) -> Receipt:
         raise NotImplementedError(f"{self.name} is not told about redemptions")
 

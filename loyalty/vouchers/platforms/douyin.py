@@ -115,7 +115,7 @@ def _message_id(msg_id: str | None, body: bytes) -> str:
 def _code(value) -> str | None:
     """A code as we store it, or None when it cannot be one of ours."""
     code = rules.normalize(str(value)) if value else None
-    return code if code and rules.problem_with(code) is None else None
+    return code if code and rules.format_problem(code) is None else None
 
 
 def _identifier(value) -> str | None:
@@ -127,6 +127,14 @@ class DouyinAdapter(Adapter):
     name = "douyin"
     settings_schema = DouyinSettings
     reports_redemptions = True
+
+    def can_confirm(self, settings: dict) -> bool:
+        """Whether the pool has what a verification needs (client key and secret, store id)."""
+        try:
+            self._configured(settings)
+        except (PlatformNotConfigured, ma.ValidationError):
+            return False
+        return True
 
     def confirm_redemption(self, settings: dict, *, code: str) -> Receipt:
         """Prepare then verify `code` at the pool's Douyin store; CodeNotRedeemableThere when Douyin holds

@@ -40,7 +40,7 @@ def receive_callback(session: Session, *, pool_id: str, payload: bytes, signatur
         code = rules.normalize(event["code"])
         notice = Notice(event_id=event["id"], action=CALLBACK_TYPES.get(event["type"], "unknown"),
                         occurred_at=event["occurred_at"],
-                        code=code if rules.problem_with(code) is None else None)  # not a code: no pool holds it
+                        code=code if rules.format_problem(code) is None else None)  # not a code: no pool holds it
         return notices.apply(session, pool=pool, notice=notice, source="callback")
 
 

@@ -39,11 +39,12 @@ class Screened:
 
 
 def screen(raw_codes: Iterable[str], *, first_index: int = 0) -> Screened:
-    """Normalise each code and sort it into valid or invalid (by its index, counting from `first_index`)."""
+    """Normalise each code and sort it into valid or invalid (by its index, counting from `first_index`). Any
+    4-64 letters and digits is valid: codes come from other platforms, whatever their last character."""
     screened = Screened()
     for index, raw in enumerate(raw_codes, start=first_index):
         code = rules.normalize(raw)
-        problem = rules.problem_with(code)
+        problem = rules.format_problem(code)
         if problem is None:
             screened.valid.append(code)
         else:

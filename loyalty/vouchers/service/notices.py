@@ -3,7 +3,9 @@
 - redeemed: a code still in play here (available, issued, even expired or void: the platform is the
   authority on what happened there) is redeemed `via platform`. A code already redeemed here, or held by
   an unpaid order, is not redeemed again: the voucher is marked `conflict` for someone to look at. Our own
-  redemption reported back (Douyin tells us about the verification our job made) changes nothing.
+  redemption reported back (Douyin tells us about the verification our job made) changes nothing. Only a
+  platform's own notification (`source` is the platform's name) can be that echo; the generic callback
+  (`source` "callback") never is, so there a code redeemed here is always a conflict, on every platform.
 - reversed: a platform redemption is undone; one that was recorded as a conflict is cleared.
 - refunded (Douyin): the buyer got her money back there, so a code still in play is void.
 An event for a code the pool does not hold is acknowledged and has no effect.
@@ -37,7 +39,8 @@ def apply(session: Session, *, pool: VoucherPool, notice: Notice, source: str) -
     if voucher is None:
         outcome = "unknown_code"
     elif notice.action == "redeemed":
-        outcome = _redeemed_there(session, pool=pool, voucher=voucher, notice=notice)
+        outcome = _redeemed_there(session, pool=pool, voucher=voucher, notice=notice,
+                                  own_channel=source == pool.platform)
     elif notice.action == "reversed":
         outcome = _reversed_there(session, voucher=voucher, notice=notice)
     elif notice.action == "refunded":
@@ -59,7 +62,8 @@ def _voucher_named(session: Session, *, pool: VoucherPool, notice: Notice) -> Vo
     return session.scalars(select(Voucher).where(Voucher.pool_id == pool.id, match)).one_or_none()
 
 
-def _redeemed_there(session: Session, *, pool: VoucherPool, voucher: Voucher, notice: Notice) -> str:
+def _redeemed_there(session: Session, *, pool: VoucherPool, voucher: Voucher, notice: Notice,
+                    own_channel: bool) -> str:
     if _is_our_verification(voucher, notice):
         return "own_redemption"  # the platform reporting the verification our job made
     # A platform's report may race a cashier or a checkout for the same code: the status decides.
@@ -75,10 +79,11 @@ def _redeemed_there(session: Session, *, pool: VoucherPool, voucher: Voucher, no
         return "already_redeemed"
     if _is_our_verification(voucher, notice):
         return "own_redemption"
-    if (voucher.status == "redeemed" and adapter_for(pool.platform).reports_redemptions
-            and voucher.platform_verify_id is None):
-        # Our job has yet to report this redemption; this may be the platform telling us about it. The job
-        # decides: it finds the code unused there (ours) or used already (a conflict, recorded then).
+    if (own_channel and voucher.status == "redeemed" and voucher.platform_verify_id is None
+            and adapter_for(pool.platform).can_confirm(pool.platform_settings)):
+        # Our job has yet to record its report of this redemption; the platform's own notification may be the
+        # echo of it. The job decides: it finds the code unused there (ours) or used already (a conflict,
+        # recorded then). A pool whose job cannot report (no credentials) has no echo to wait for.
         return "confirmation_pending"
     _mark_conflict(session, voucher)
     return "conflict"

@@ -188,15 +188,25 @@ def confirm_at_platform_later(session: Session, *, voucher: Voucher) -> None:
 
 
 def _find(session: Session, *, code: str, credential: str, holder: str | None = None) -> Voucher:
-    """The voucher with this code; VoucherNotFound (counted against the credential) otherwise. A code whose
-    check character is wrong is refused without asking the database."""
+    """The voucher with this code; VoucherNotFound (counted against the credential) otherwise. Every valid code
+    is looked for, whatever its check character (an imported code may look like a generated one with a wrong
+    one); the check character only explains a miss, as a likely typo."""
     normalized = rules.normalize(code)
     voucher = None
-    if rules.problem_with(normalized) is None:
+    if rules.format_problem(normalized) is None:
         voucher = session.scalars(select(Voucher).where(Voucher.code == normalized)).one_or_none()
     if voucher is not None and holder is not None and voucher.customer_id not in (None, holder):
         voucher = None
     if voucher is None:
         guessing.count_failure(credential=credential)
-        raise VoucherNotFound()
+        raise VoucherNotFound(_MISTYPED if _looks_mistyped(normalized) else None)
     return voucher
+
+
+_MISTYPED = "No such voucher code; it looks like one of our codes with a character mistyped: check it and try again"
+
+
+def _looks_mistyped(normalized: str) -> bool:
+    """Decided from the code alone, so it says the same whether or not another customer holds the code."""
+    problem = rules.problem_with(normalized)
+    return problem is not None and problem.reason == "check_character_mismatch"

@@ -8,6 +8,7 @@ import json
 import pytest
 from sqlalchemy import select
 
+from core import jobs
 from core.db import unit_of_work
 from core.jobs import OutboxJob
 from tests.api.loyalty.vouchers import POOLS, create_pool, import_codes, verify, voucher
@@ -109,6 +110,36 @@ def test_douyin_reporting_our_own_verification_changes_nothing(client, tenant, d
     after = voucher(tenant, "104686126200130")
     assert echo.get_json()["outcome"] == "own_redemption"
     assert (after["redeemed_via"], after["conflict"]) == ("store", False)
+
+
+def test_douyins_report_of_a_code_our_job_has_yet_to_report_is_left_to_the_job(client, tenant, douyin_api,
+                                                                                douyin_pool, monkeypatch):
+    monkeypatch.setattr(jobs.runtime, "mode", "inline")  # no runner here: our report waits in the outbox
+    verify(tenant.admin, "104686126200131")
+    douyin_api.verify_elsewhere("104686126200131")  # not our job's verification: someone else's
+
+    pending = notify(client, douyin_pool, *douyin_api.notification("verify", "104686126200131"))
+    before_the_job = voucher(tenant, "104686126200131")["conflict"]
+    jobs.run_due(tenant_id=tenant.id)
+
+    after = voucher(tenant, "104686126200131")
+    assert (pending.get_json()["outcome"], before_the_job) == ("confirmation_pending", False)
+    assert (after["status"], after["redeemed_via"], after["conflict"]) == ("redeemed", "store", True)
+
+
+def test_douyins_report_of_a_code_redeemed_here_is_a_conflict_when_no_job_can_report_ours(client, tenant,
+                                                                                         douyin_api):
+    douyin_api.sell("104686126200188")
+    pool = create_pool(tenant, platform="douyin", platform_settings={**douyin_api.settings(), "poi_id": None})
+    import_codes(tenant, pool, ["104686126200188"])
+    verify(tenant.admin, "104686126200188")  # its report waits for a store id
+    douyin_api.verify_elsewhere("104686126200188")
+
+    reported = notify(client, pool, *douyin_api.notification("verify", "104686126200188"))
+
+    after = voucher(tenant, "104686126200188")
+    assert reported.get_json()["outcome"] == "conflict"
+    assert (after["status"], after["redeemed_via"], after["conflict"]) == ("redeemed", "store", True)
 
 
 def test_a_refund_at_douyin_voids_a_code_not_yet_used(client, tenant, douyin_api, douyin_pool):

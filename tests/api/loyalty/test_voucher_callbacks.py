@@ -63,6 +63,21 @@ def test_a_platform_redemption_of_a_code_redeemed_here_is_a_conflict_never_a_sec
     assert (counts(tenant, pool)["redeemed"], counts(tenant, pool)["conflicts"]) == (1, 1)
 
 
+def test_a_signed_redemption_of_a_douyin_code_verified_in_store_is_a_conflict_never_a_second_redemption(
+        client, tenant):
+    pool = create_pool(tenant, platform="douyin")  # no Douyin credentials: our report to Douyin waits for them
+    import_codes(tenant, pool, ["104686126200177"])
+    redeemed_here = verify(tenant.admin, "104686126200177")
+
+    response = send_callback(client, pool, *signed_callback(pool["callback_secret"], code="104686126200177"))
+
+    after = voucher(tenant, "104686126200177")
+    assert (response.status_code, response.get_json()["outcome"]) == (200, "conflict")
+    assert (after["status"], after["redeemed_via"], after["redeemed_at"], after["conflict"]) == (
+        "redeemed", "store", redeemed_here["redeemed_at"], True)
+    assert (counts(tenant, pool)["redeemed"], counts(tenant, pool)["conflicts"]) == (1, 1)
+
+
 def test_the_platform_reversing_its_redemption_gives_the_code_back(client, tenant):
     pool = platform_pool(tenant, ["UNDO8888"])
     send_callback(client, pool, *signed_callback(pool["callback_secret"], code="UNDO8888"))

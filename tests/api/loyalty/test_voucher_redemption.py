@@ -11,6 +11,7 @@ from tests.api.loyalty.vouchers import (
     create_pool,
     grant,
     issued_code,
+    lookalike_code,
     pool_with_codes,
     unique_code,
     verify,
@@ -71,6 +72,39 @@ def test_unknown_and_mistyped_codes_are_not_found(tenant):
     for attempt in ("NOPE1234", typo, "ab", "名字不对的码"):
         assert verify(tenant.admin, attempt, expect=404)["reason"] == "voucher_not_found"
     assert not rules.has_valid_check_character(typo)
+
+
+def test_a_mistyped_generated_code_is_not_found_says_so_and_counts_as_a_guess(tenant):
+    tenant.settings({"vouchers": {"max_failed_lookups": 1}})
+    pool = create_pool(tenant)
+    tenant.admin.post(f"{POOLS}/{pool['id']}/codes/generate", {"count": 1}, expect=201)
+    code = tenant.admin.get(f"{POOLS}/{pool['id']}/vouchers", expect=200).get_json()["data"][0]["code"]
+    typo = code[:3] + ("Z" if code[3] != "Z" else "Y") + code[4:]
+
+    refused = verify(tenant.admin, typo, expect=404)
+
+    assert refused["reason"] == "voucher_not_found" and "mistyped" in refused["message"]
+    assert tenant.admin.post(LOOKUP, {"code": code}).status_code == 429
+
+
+def test_an_imported_code_that_looks_like_a_mistyped_generated_one_is_found_verified_and_used_at_checkout(tenant):
+    tenant.settings({"vouchers": {"max_failed_lookups": 1}})
+    at_the_counter, at_checkout = lookalike_code(), lookalike_code()
+    pool_with_codes(tenant, [at_the_counter, at_checkout])
+    staff = tenant.key("staff")
+    tea = create_product(tenant, skus=[{"price": 5000, "stock": 5}])
+
+    found = staff.post(LOOKUP, {"code": at_the_counter.lower()}, expect=200).get_json()
+    redeemed = verify(staff, at_the_counter)
+    order = place_order(tenant.consumer(), [(sku_id(tea), 1)], voucher_code=at_checkout)
+
+    assert not any(rules.has_valid_check_character(code) for code in (at_the_counter, at_checkout))
+    assert (found["code"], found["status"]) == (at_the_counter, "available")
+    assert (redeemed["status"], redeemed["redeemed_via"]) == ("redeemed", "store")
+    assert (order["voucher_code"], order["voucher_deduction"]) == (at_checkout, 1000)
+    assert voucher(tenant, at_checkout)["status"] == "locked"
+    # Nothing above counted as a guess (the limit is 1): a second verification is refused as redeemed.
+    assert verify(staff, at_the_counter, expect=409)["reason"] == "voucher_already_redeemed"
 
 
 def test_a_code_held_by_an_unpaid_order_is_locked(tenant):

@@ -9,6 +9,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from loyalty.vouchers import rules
 from tests.support.factories import TenantHandle
 from tests.support.http import Caller
 
@@ -63,6 +64,12 @@ def issued_code(tenant: TenantHandle, shopper: Caller, **pool_fields) -> str:
 
 def unique_code(prefix: str = "C") -> str:
     return f"{prefix}{uuid.uuid4().hex[:12].upper()}"
+
+
+def lookalike_code() -> str:
+    """A code of the generated shape whose check character is wrong, as another platform's code may be."""
+    payload = rules.generate_code()[:-1]
+    return payload + ("2" if rules.check_character(payload) != "2" else "3")
 
 
 def signed_callback(secret: str, *, code: str, type_: str = "voucher.redeemed", event_id: str | None = None,
