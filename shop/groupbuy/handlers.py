@@ -27,7 +27,8 @@ def on_order_cancelled(session: Session, event: OrderCancelled) -> None:
 
 
 def on_order_refunded(session: Session, event: OrderRefunded) -> None:
-    """A paid order refunded in full leaves its group (a seat of a forming group is free again)."""
+    """A paid order refunded in full leaves its group while it forms (its seat is free again); once the group
+    succeeded or failed, its members and counts stay as they were (seats.leave decides, under the group's lock)."""
     if event.group_id is not None and event.fully_refunded:
         with tenant_scope(event.tenant_id):
             service.on_left(session, order_id=event.order_id, group_id=event.group_id, seat="paid")

@@ -80,9 +80,10 @@ class GroupBuyPrice(TenantScoped, Base):
 
 
 class Group(TenantScoped, Base):
-    """One group of a campaign. `live_count` counts seats held by orders neither cancelled nor refunded in full,
-    `paid_count` those paid: both move only by guarded updates, and the database itself refuses a group with
-    more live seats than its size. `status` moves forward only: pending -> forming -> succeeded | failed."""
+    """One group of a campaign. `live_count` counts seats held by orders neither cancelled nor refunded in full
+    while the group was open, `paid_count` those paid (a paid seat stays counted once the group has ended):
+    both move only by guarded updates, and the database itself refuses a group with more live seats than its
+    size. `status` moves forward only: pending -> forming -> succeeded | failed."""
 
     __tablename__ = "group_buy_groups"
     __table_args__ = (
@@ -118,8 +119,10 @@ class Group(TenantScoped, Base):
 
 
 class GroupMember(TenantScoped, Base):
-    """A seat held by one order: `held` while unpaid, `paid`, `left` once the order is cancelled or refunded in
-    full. A customer holds at most one seat in a group (the partial unique key, not a prior read)."""
+    """A seat held by one order: `held` while unpaid, `paid`, `left` once the order is cancelled, or refunded in
+    full while the group is pending or forming. A paid seat refunded in full after its group succeeded or failed
+    stays `paid` (the group's members are final) with `left_at` set. A customer holds at most one seat in a
+    group (the partial unique key, not a prior read)."""
 
     __tablename__ = "group_buy_members"
     __table_args__ = (
@@ -142,7 +145,7 @@ class GroupMember(TenantScoped, Base):
     status: Mapped[str] = mapped_column(String(8))
     joined_at: Mapped[datetime]
     paid_at: Mapped[datetime | None]
-    left_at: Mapped[datetime | None]
+    left_at: Mapped[datetime | None]  # cancelled or refunded in full (the seat stays `paid` if the group had ended)
 
 
 class GroupBuyParticipant(TenantScoped, Base):

@@ -112,8 +112,9 @@ class GroupSchema(Schema):
     expires_at = ma.fields.DateTime(allow_none=True, metadata={"description": "Null until the leader pays"})
     virtual_filled = ma.fields.Boolean()
     members = ma.fields.List(ma.fields.Nested(MemberSchema),
-                             metadata={"description": "Who holds a seat now: the leader first; a cancelled or "
-                                                      "fully refunded order's customer is no longer here"})
+                             metadata={"description": "Who holds a seat: the leader first; a cancelled order's "
+                                                      "customer, or one refunded in full while the group formed, is "
+                                                      "no longer here (a paid seat stays once the group has ended)"})
 
 
 class AdminMemberSchema(MemberSchema):

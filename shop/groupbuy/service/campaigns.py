@@ -17,6 +17,7 @@ from core.tenancy import require_tenant_id
 from shop.catalog import service as catalog
 from shop.catalog.models import Product
 from shop.groupbuy.models import Group, GroupBuy, GroupBuyPrice
+from shop.groupbuy.schemas import MAX_RATE_PLACES
 from tenants.platform.models import Tenant
 
 # Open groups shown with a campaign: enough to pick one to join, never unbounded.
@@ -61,8 +62,13 @@ def create_campaign(session: Session, *, product_id: str, prices: list[dict], gr
 
 
 def _decimal_text(value: Decimal) -> str:
-    """A rate as plain decimal text, trailing zeros dropped ("0.10" -> "0.1", never "1E-7")."""
-    return format(Decimal(value).normalize(), "f")
+    """A rate as the decimal text the client sent ("0.60" stays "0.60"), in plain notation ("6E-1" -> "0.6",
+    never "1E-7"). Only zeros past the sixth decimal place (the most a rate may have) are dropped, so the
+    text always fits its column: "0.6000000000" -> "0.600000"."""
+    value = Decimal(value)
+    if value.as_tuple().exponent < -MAX_RATE_PLACES:
+        value = value.quantize(Decimal(1).scaleb(-MAX_RATE_PLACES))  # exact: the schema refused more places
+    return format(value, "f")
 
 
 def list_campaigns(session: Session, *, limit: int, starting_after: str | None) -> Page:

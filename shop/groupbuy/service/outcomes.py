@@ -54,8 +54,9 @@ def on_paid(session: Session, *, order_id: str, group_id: str) -> None:
 
 
 def on_left(session: Session, *, order_id: str, group_id: str, seat: str) -> None:
-    """A seat's order was cancelled unpaid or refunded in full: it leaves; a group it leaves empty (its leader
-    never paid, or every paid seat was refunded) has failed: nobody is left to join."""
+    """A seat's order was cancelled unpaid, or refunded in full while its group is pending or forming: it
+    leaves; a group it leaves empty (its leader never paid, or every paid seat was refunded) has failed: nobody
+    is left to join. A refund after the group succeeded or failed leaves its members and counts as they were."""
     group = seats.leave(session, order_id=order_id, group_id=group_id, seat=seat)
     if group is not None and group.status in ("pending", "forming") and group.live_count == 0:
         fail(session, group_id=group.id)
@@ -157,10 +158,11 @@ def _form(session: Session, group) -> None:
 
 def _pay_leader(session: Session, group: Group, *, order_ids: list[str]) -> None:
     """The leader's commission on each other member's paid order, exactly once (distribution's unique key);
-    a leader who left its own group (its order cancelled or refunded in full) earns none."""
+    a leader who left its own group (its order cancelled or refunded in full, even after the group ended)
+    earns none."""
     campaign = session.get(GroupBuy, (group.tenant_id, group.campaign_id))
     rate = Decimal(campaign.leader_commission_rate)
-    leader_in = any(m.role == "leader" and m.status == "paid" for m in group.members)
+    leader_in = any(m.role == "leader" and m.status == "paid" and m.left_at is None for m in group.members)
     others = [order_id for order_id in order_ids
               if order_id not in {m.order_id for m in group.members if m.role == "leader"}]
     if rate == 0 or not leader_in or not others:

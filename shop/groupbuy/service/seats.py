@@ -111,7 +111,20 @@ def record_payment(session: Session, *, order_id: str, group_id: str):
 def leave(session: Session, *, order_id: str, group_id: str, seat: str):
     """The seat's order was cancelled unpaid (`seat="held"`) or refunded in full (`seat="paid"`): the customer
     leaves the group and its counts shrink, once. Returns the group's row (GROUP_ROW), or None if nothing
-    changed."""
+    changed.
+
+    A paid seat leaves only while the group is pending or forming: once it has succeeded or failed, its members
+    and counts are final. The seat then stays `paid`, `left_at` records the refund (so it happens once, and a
+    leader refunded so earns no commission after), and the customer no longer counts against the limit."""
+    if seat == "paid" and not _open_locked(session, group_id=group_id):
+        stopped = session.execute(
+            update(GroupMember).where(GroupMember.order_id == order_id, GroupMember.status == "paid",
+                                      GroupMember.left_at.is_(None))
+            .values(left_at=clock.now()).returning(GroupMember.campaign_id, GroupMember.customer_id)
+        ).first()
+        if stopped is not None:
+            _uncount_participation(session, campaign_id=stopped.campaign_id, customer_id=stopped.customer_id)
+        return None
     member = session.execute(
         update(GroupMember).where(GroupMember.order_id == order_id, GroupMember.status == seat)
         .values(status="left", left_at=clock.now())
@@ -123,12 +136,25 @@ def leave(session: Session, *, order_id: str, group_id: str, seat: str):
     if seat == "paid":
         counts["paid_count"] = Group.paid_count - 1
     group = session.execute(update(Group).where(Group.id == group_id).values(**counts).returning(*GROUP_ROW)).one()
+    _uncount_participation(session, campaign_id=member.campaign_id, customer_id=member.customer_id)
+    return group
+
+
+def _open_locked(session: Session, *, group_id: str) -> bool:
+    """Whether the group is still pending or forming, under its row lock: a success (the last seat's payment,
+    or its deadline) either waits for this refund and sees its counts, or went first and is seen here. The
+    refund holds its order row already; the group row comes before the seat's row, which only transactions
+    holding that same order touch."""
+    status = session.scalar(select(Group.status).where(Group.id == group_id).with_for_update())
+    return status in ("pending", "forming")
+
+
+def _uncount_participation(session: Session, *, campaign_id: str, customer_id: str) -> None:
     session.execute(
         update(GroupBuyParticipant)
-        .where(GroupBuyParticipant.campaign_id == member.campaign_id,
-               GroupBuyParticipant.customer_id == member.customer_id, GroupBuyParticipant.groups > 0)
+        .where(GroupBuyParticipant.campaign_id == campaign_id, GroupBuyParticipant.customer_id == customer_id,
+               GroupBuyParticipant.groups > 0)
         .values(groups=GroupBuyParticipant.groups - 1).execution_options(synchronize_session=False))
-    return group
 
 
 def _campaign_and_price(session: Session, *, campaign_id: str, sku_id: str) -> tuple[GroupBuy, int | None]:

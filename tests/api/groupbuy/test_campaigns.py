@@ -27,9 +27,30 @@ def test_a_campaign_is_created_with_its_prices_and_rules(tenant):
     assert created["id"].startswith("gby_") and created["status"] == "active"
     assert created["prices"] == prices
     assert (created["group_size"], created["time_limit_minutes"], created["per_customer_limit"]) == (3, 60, 2)
-    assert (created["virtual_fill_threshold"], created["leader_commission_rate"]) == ("0.6", "0.05")
+    assert (created["virtual_fill_threshold"], created["leader_commission_rate"]) == ("0.60", "0.05")
     assert tenant.admin.get(f"/v1/admin/group-buys/{created['id']}", expect=200).get_json() == created
     assert created["currency"] == "CNY"
+
+
+def test_rates_come_back_as_the_decimal_strings_sent_everywhere_a_campaign_is_shown(tenant):
+    created = campaign(tenant, virtual_fill_threshold="0.60", leader_commission_rate="0.10")
+    path = f"/v1/admin/group-buys/{created['id']}"
+
+    shown = tenant.admin.get(path, expect=200).get_json()
+    [listed] = tenant.admin.get("/v1/admin/group-buys", expect=200).get_json()["data"]
+    [on_shelf] = tenant.storefront.get("/v1/storefront/group-buys", expect=200).get_json()["data"]
+    one_on_shelf = tenant.storefront.get(f"/v1/storefront/group-buys/{created['id']}", expect=200).get_json()
+
+    for seen in (created, shown, listed):
+        assert (seen["virtual_fill_threshold"], seen["leader_commission_rate"]) == ("0.60", "0.10")
+    for seen in (on_shelf, one_on_shelf):
+        assert seen["leader_commission_rate"] == "0.10" and "virtual_fill_threshold" not in seen
+
+
+@pytest.mark.parametrize(("sent", "kept"), [("0.5", "0.5"), ("0.500", "0.500"), ("5E-1", "0.5"),
+                                            ("0.1000000000", "0.100000"), (0.25, "0.25")])
+def test_a_rate_is_kept_in_plain_notation_with_at_most_six_places(tenant, sent, kept):
+    assert campaign(tenant, leader_commission_rate=sent)["leader_commission_rate"] == kept
 
 
 def test_defaults_start_now_with_no_limit_no_virtual_fill_and_no_commission(tenant):

@@ -5,7 +5,17 @@ from core.db import unit_of_work
 from core.events import GroupFailed, GroupSucceeded, OrderRefunded
 from core.tenancy import tenant_scope
 from shop.groupbuy import service
-from tests.api.groupbuy.builders import admin_group, campaign, group, joined, later, order, run_jobs_after, started
+from tests.api.groupbuy.builders import (
+    admin_group,
+    campaign,
+    group,
+    joined,
+    later,
+    order,
+    refusal,
+    run_jobs_after,
+    started,
+)
 from tests.api.shop.builders import admin_order, pay_offline, stock_of
 
 
@@ -26,7 +36,10 @@ def test_an_unfilled_group_fails_at_its_deadline_refunding_the_paid_and_cancelli
 
     shown = group(leader, group_id)
     assert (shown["status"], shown["virtual_filled"], shown["seats_left"]) == ("failed", False, 0)
-    assert shown["members"] == [] and shown["paid_count"] == 0
+    # Refunded after the group failed: its members and counts stay as they were; the unpaid seat left.
+    assert [(m["customer_id"], m["paid"]) for m in shown["members"]] == [(leader.customer_id, True),
+                                                                         (_paid_member.customer_id, True)]
+    assert shown["paid_count"] == 2
     for placed in (first, paid):
         assert admin_order(tenant, placed)["status"] == "refunded"
         assert [(r["amount"], r["status"]) for r in refunds_of(tenant, placed)] == [(3000, "succeeded")]
@@ -149,16 +162,34 @@ def test_a_deadline_resolved_twice_has_one_effect(tenant, published):
     assert len(refunds_of(tenant, first)) == 1
 
 
-def test_a_refunded_member_is_not_shown_in_a_finished_group(tenant):
+def test_a_member_refunded_in_full_after_the_group_succeeded_stays_in_it(tenant):
     gb = campaign(tenant, group_size=2)
     leader, first = started(tenant, gb)
     group_id = first["group_buy"]["group_id"]
     member, paid = joined(tenant, gb, group_id)
-    assert group(leader, group_id)["status"] == "succeeded"
+    before = group(leader, group_id)
+    assert before["status"] == "succeeded"
 
     tenant.admin.post(f"/v1/admin/orders/{paid['id']}/refunds", {}, expect=201)
 
+    assert admin_order(tenant, paid)["status"] == "refunded"
     shown = group(leader, group_id)
-    assert shown["status"] == "succeeded" and shown["seats_left"] == 0
-    assert [m["customer_id"] for m in shown["members"]] == [leader.customer_id]
-    assert shown["paid_count"] == 1
+    assert shown == before
+    assert (shown["status"], shown["paid_count"], shown["seats_left"]) == ("succeeded", 2, 0)
+    assert [(m["customer_id"], m["paid"]) for m in shown["members"]] == [(leader.customer_id, True),
+                                                                         (member.customer_id, True)]
+    assert admin_group(tenant, gb, group_id)["status"] == "succeeded"
+
+
+def test_a_member_refunded_in_full_after_a_success_no_longer_counts_against_the_limit(tenant):
+    gb = campaign(tenant, group_size=2, per_customer_limit=1)
+    leader, first = started(tenant, gb)
+    group_id = first["group_buy"]["group_id"]
+    member, paid = joined(tenant, gb, group_id)
+    assert refusal(member, gb) == "group_buy_limit_reached"
+
+    tenant.admin.post(f"/v1/admin/orders/{paid['id']}/refunds", {}, expect=201)
+    tenant.admin.post(f"/v1/admin/orders/{paid['id']}/refunds", {"amount": 1}, expect=409)  # nothing left
+
+    assert order(member, gb)["group_buy"]["role"] == "leader"
+    assert group(leader, group_id)["paid_count"] == 2

@@ -95,6 +95,23 @@ def test_a_member_paid_after_a_virtual_fill_earns_the_leader_too(tenant):
     assert commissions(tenant, order_id=unpaid["id"])[0]["amount"] == 100
 
 
+def test_a_leader_refunded_in_full_after_a_virtual_fill_earns_nothing_on_seats_paid_later(tenant):
+    tenant.settings({"orders": {"unpaid_timeout_minutes": 120}})
+    gb = campaign(tenant, price=1000, group_size=4, time_limit_minutes=30, virtual_fill_threshold="0.5",
+                  leader_commission_rate="0.1")
+    leader, first = started(tenant, gb)
+    group_id = first["group_buy"]["group_id"]
+    joined(tenant, gb, group_id)
+    _late, unpaid = joined(tenant, gb, group_id, paid=False)
+    run_jobs_after(tenant, minutes=31)
+    tenant.admin.post(f"/v1/admin/orders/{first['id']}/refunds", {}, expect=201)
+
+    pay_offline(tenant, unpaid)
+
+    assert len(commissions(tenant)) == 1 and commissions(tenant, order_id=unpaid["id"]) == []
+    assert [m["role"] for m in group(leader, group_id)["members"]] == ["leader", "member", "member"]
+
+
 def test_no_commission_at_a_rate_of_zero_nor_for_a_leader_who_left(tenant):
     free = campaign(tenant, group_size=2)
     _leader, first = started(tenant, free)
