@@ -69,6 +69,16 @@ def _unstorable_text(value, path: tuple = ()) -> dict:
     return found
 
 
+def unstorable_text(value) -> bool:
+    """Whether `value` holds text no database column can (see `_unstorable_text`)."""
+    return bool(_unstorable_text(value))
+
+
+def storable(text: str) -> str:
+    """`text` with each NUL byte and lone surrogate replaced by U+FFFD, the replacement character."""
+    return "".join("\ufffd" if char == "\x00" or "\ud800" <= char <= "\udfff" else char for char in text)
+
+
 def _nest(errors: dict) -> dict:
     nested: dict = {}
     for path, message in errors.items():

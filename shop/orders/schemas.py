@@ -126,6 +126,9 @@ class OrderSchema(Schema):
     cancelled_at = ma.fields.DateTime(allow_none=True)
     cancel_reason = ma.fields.String(allow_none=True)
     after_sales_ends_at = ma.fields.DateTime(allow_none=True)
+    after_sales_closed_at = ma.fields.DateTime(allow_none=True, metadata={
+        "description": "Null until the after-sales window has closed; from then on points and commissions are "
+                       "final and a refund is refused"})
     group_buy = ma.fields.Nested(OrderGroupBuySchema, allow_none=True,
                                  metadata={"description": "The group-buy group the order holds a seat in (null "
                                                           "otherwise); it ships only once the group succeeded"})
@@ -134,7 +137,6 @@ class OrderSchema(Schema):
 class AdminOrderSchema(OrderSchema):
     customer_id = ma.fields.String()
     payment = ma.fields.Nested(PaymentSchema)
-    after_sales_closed_at = ma.fields.DateTime(allow_none=True)
 
 
 class OrderListArgsSchema(PageArgsSchema):

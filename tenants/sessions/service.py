@@ -35,6 +35,6 @@ def log_in(session: Session, *, provider: str, code: str | None = None, openid: 
                                         unionid=identity.unionid, invite_code=invite_code)
     token, expires_at = issue_session_token(tenant_id=require_tenant_id(), customer_id=customer.id)
     answer = {"token": token, "expires_at": expires_at, "customer": {"id": customer.id}}
-    if invite_code:
+    if invite_code is not None:  # "" too: a code nobody has, answered like any other (API.md)
         answer.update(hooks.run(session, customer=customer, created=customer.created_now, invite_code=invite_code))
     return answer

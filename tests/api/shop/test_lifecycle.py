@@ -104,7 +104,8 @@ def test_a_shipped_order_completes_by_itself_after_auto_complete_days(tenant):
 def test_the_after_sales_window_closes_once_with_what_was_kept(tenant, published):
     tenant.settings({"orders": {"after_sales_days": 7}})
     tea = create_product(tenant, skus=[{"price": 1000, "stock": 10}])
-    order = paid_order(tenant, tenant.consumer(), [(sku_id(tea), 3)])
+    buyer = tenant.consumer()
+    order = paid_order(tenant, buyer, [(sku_id(tea), 3)])
     tenant.admin.post(f"/v1/admin/orders/{order['id']}/ship", expect=200)
     tenant.admin.post(f"/v1/admin/orders/{order['id']}/complete", expect=200)
     tenant.admin.post(f"/v1/admin/orders/{order['id']}/refunds", {"amount": 500}, expect=201)
@@ -120,7 +121,11 @@ def test_the_after_sales_window_closes_once_with_what_was_kept(tenant, published
     [closed] = of_order(published, order["id"], AfterSalesClosed)
     assert closed.amount == 2500
     assert [(line.quantity, line.amount) for line in closed.lines] == [(3, 2500)]
-    assert admin_order(tenant, order)["after_sales_closed_at"]
+    assert order["after_sales_closed_at"] is None  # the consumer's order shows it too (API.md's changes)
+    closed_at = admin_order(tenant, order)["after_sales_closed_at"]
+    assert closed_at
+    mine = buyer.get(f"/v1/storefront/orders/{order['id']}", expect=200).get_json()
+    assert mine["after_sales_closed_at"] == closed_at
     late = tenant.admin.post(f"/v1/admin/orders/{order['id']}/refunds", {"amount": 100}, expect=409).get_json()
     assert late["reason"] == "invalid_state"
 
