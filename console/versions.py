@@ -123,4 +123,9 @@ def campaign(session: Session, *, campaign_id: str, lock: bool = False) -> str:
     found = segments.get_campaign(session, campaign_id=campaign_id)
     if lock:
         stale.lock(session, [found])
+    return campaign_version(found)
+
+
+def campaign_version(found) -> str:
+    """The version of a campaign already read (the list's rows: one launch form each, no second read)."""
     return stale.version_of(found)

@@ -1,5 +1,6 @@
 """Campaigns: the list with status and outcome, a new campaign for a segment, its dry-run cost, its launch (the
-API's background job, followed on the page until it is done) and its outcome as a chart.
+API's background job, followed on the page until it is done) and its outcome as a chart. A draft is dry-run and
+launched from its row in the list as well as from its page.
 
 Finance reads campaigns and may dry-run them (a dry-run changes nothing, so it is a GET form here); only
 admins create and launch."""
@@ -30,16 +31,22 @@ def campaigns_view():
     return _list_page()
 
 
-def _list_page(errors=None, refusal=None, status=200):
+def _list_page(errors=None, refusal=None, status=200, failed: str | None = None):
+    """The list; `dry_run` names the draft whose cost its row shows, `failed` the row whose launch was refused."""
     with unit_of_work() as session:
         listed = segments.list_campaigns(session, limit=LISTED, starting_after=request.args.get("starting_after"))
+        drafts = {found.id: found for found in listed.data if found.status == "draft"}
+        launch_versions = {campaign_id: versions.campaign_version(found) for campaign_id, found in drafts.items()}
+        dry_run_id = request.args.get("dry_run") if request.args.get("dry_run") in drafts else None
+        cost = segments.dry_run(session, campaign_id=dry_run_id) if dry_run_id else None
         audiences = segments.list_segments(session, limit=CHOICES, starting_after=None).data
         templates = coupons.list_templates(session, limit=CHOICES, starting_after=None).data
     names = {segment.id: segment.name for segment in audiences}
     return render("console/campaigns/list.html", status, campaigns=listed, segments=audiences,
                   segment_choices=list(names.items()),
                   template_choices=[(template.id, template.name) for template in templates],
-                  segment_names=names, errors=errors or {}, refusal=refusal)
+                  segment_names=names, launch_versions=launch_versions, dry_run_id=dry_run_id, cost=cost,
+                  errors=errors or {}, refusal=refusal, failed=failed)
 
 
 def _create() -> str:
@@ -71,6 +78,8 @@ def campaign(campaign_id):
 @bp.route("/campaigns/<campaign_id>/launch", methods=["POST"])
 @page("campaigns")
 def launch_campaign(campaign_id):
+    """Launch a draft, from its page or (`origin=list`) its row in the list. Either way the clerk goes on to its
+    page, which follows the launch; a refusal shows where the form was."""
     def write() -> str:
         with unit_of_work() as session:
             # The version is the launch form's idempotency too: a second click finds the campaign running.
@@ -78,6 +87,8 @@ def launch_campaign(campaign_id):
             segments.launch(session, campaign_id=campaign_id)
         return done("console.campaign", "launched", campaign_id=campaign_id)
 
+    if request.args.get("origin") == "list":
+        return submitted(write, again=lambda **kw: _list_page(failed=campaign_id, **kw))
     return submitted(write, again=lambda **kw: _detail_page(campaign_id, **kw))
 
 

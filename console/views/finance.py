@@ -1,7 +1,10 @@
 """Finance: settlement runs (started here, followed while a background job runs them), withdrawals to approve,
 reject or mark paid, the reconciliation of a period with its discrepancies, the commissions report, the trial
 balance and a distributor's statement, each downloadable as CSV with a byte-order mark. The same services as
-/v1/finance."""
+/v1/finance.
+
+/console/finance shows all of it at once, the reports for the period chosen in its form (`from`, `to`; this month
+by default); /console/finance/reconciliation and /trial-balance show one report each, for the same period."""
 
 from __future__ import annotations
 
@@ -42,17 +45,27 @@ SETTLEMENTS_SHOWN = 10
 @bp.route("/finance", endpoint="finance")
 @page("finance")
 def finance_home():
-    download = request.args.get("download")
+    download = request.args.get("download", "")
     if download == "withdrawals":
         return csv_export.stream(WithdrawalSchema, finance.iter_withdrawals, filename="withdrawals", bom=True,
                                  status=_status_filter())
     if download == "settlements":
         return csv_export.stream(SettlementSchema, distribution.iter_settlements, filename="settlements", bom=True)
-    return _finance_page()
+    if download in PERIOD_DOWNLOADS:
+        _shown, csv, refusal, _errors = _for_period(PERIOD_DOWNLOADS[download])
+        if refusal is None:
+            return csv
+    return _finance_page()  # a period refused shows here, at the period's fields
 
 
 def _status_filter() -> str | None:
     return request.args.get("status") if request.args.get("status") in STATUSES else None
+
+
+def _kept() -> dict:
+    """What the page was showing (the withdrawals' filter, the reports' period), kept through its forms."""
+    kept = {"status": _status_filter(), "from": request.args.get("from"), "to": request.args.get("to")}
+    return {key: value for key, value in kept.items() if value}
 
 
 def _finance_page(errors=None, refusal=None, status=200, failed=None):
@@ -66,12 +79,16 @@ def _finance_page(errors=None, refusal=None, status=200, failed=None):
                                                starting_after=request.args.get("starting_after"))
         withdrawal_versions = {found.id: versions.withdrawal_version(found) for found in withdrawals.data}
         waiting = finance.open_totals(session)
+    period, reports, period_refusal, period_errors = _for_period(_built(_period_reports))
+    if refusal is None and period_refusal is not None:
+        refusal, status = period_refusal, period_refusal.status
     # A run's progress: the commissions it has settled, of those plus the ones still due.
     progress = {run.id: (run.commissions, max(run.commissions + due, 1)) for run in running}
     return render("console/finance/home.html", status, settlements=settlements, running=running, progress=progress,
                   settlements_version=settlements_version, withdrawals=withdrawals,
                   withdrawal_versions=withdrawal_versions, waiting=waiting, statuses=STATUSES, status=wanted,
-                  errors=errors or {}, refusal=refusal, failed=failed)
+                  kept=_kept(), period=period, period_errors=period_errors, reports_at="console.finance",
+                  errors=errors or {}, refusal=refusal, failed=failed, **(reports or {}))
 
 
 @bp.route("/finance/settlements", methods=["POST"])
@@ -81,7 +98,7 @@ def run_settlement():
         with unit_of_work() as session:
             stale.check(versions.settlements(session, lock=True))
             distribution.request_settlement(session)  # its batches run in the background, as the API's do
-        return done("console.finance", "settlement_started")
+        return done("console.finance", "settlement_started", **_kept())
 
     return submitted(write, again=_finance_page)
 
@@ -93,7 +110,7 @@ def _withdrawal_action(withdrawal_id: str, action: str, move) -> object:
         with unit_of_work() as session:
             stale.check(versions.withdrawal(session, withdrawal_id=withdrawal_id, lock=True))
             notice = move(session, form)
-        return done("console.finance", notice, status=_status_filter())
+        return done("console.finance", notice, **_kept())
 
     return submitted(write, again=lambda **kw: _finance_page(failed=(withdrawal_id, action), **kw))
 
@@ -161,25 +178,42 @@ def _period() -> tuple[dict, dict]:
     return loaded, shown
 
 
-def _report_page(template: str, build, downloads: dict, **shown_with):
-    """A report of a period: its CSV when `download` names one, else the page; a period the service refuses
-    (malformed, or ending before it starts) shows the page with the refusal and its status."""
+def _for_period(work) -> tuple[dict, object, DomainError | None, dict]:
+    """Do `work(period)` for the period asked for. Returns what the period's form shows, the work's result, and
+    for a period refused (malformed, or ending before it starts: no result) the refusal and its field errors."""
     shown = {"from": request.args.get("from", ""), "to": request.args.get("to", "")}
     try:
         period, shown = _period()
-        download = downloads.get(request.args.get("download", ""))
-        if download is not None:
-            return download(period)
-        with unit_of_work() as session:
-            context = build(session, period)
+        return shown, work(period), None, {}
     except FormErrors as error:
-        return render(template, 422, period=shown, errors=error.fields, refusal=error, **shown_with)
+        return shown, None, error, error.fields
     except DomainError as error:
         if error.status == 404:
             raise
-        return render(template, error.status, period=shown, errors=field_errors(error.errors or {}), refusal=error,
-                      **shown_with)
-    return render(template, period=shown, errors={}, refusal=None, **shown_with, **context)
+        return shown, None, error, field_errors(error.errors or {})
+
+
+def _built(build):
+    """`build(session, period)` in its own unit of work, as a work of the period."""
+    def work(period: dict) -> dict:
+        with unit_of_work() as session:
+            return build(session, period)
+
+    return work
+
+
+def _report_page(template: str, build, downloads: dict, **shown_with):
+    """A report of a period: its CSV when `download` names one, else the page; a period the service refuses
+    (malformed, or ending before it starts) shows the page with the refusal and its status."""
+    download = downloads.get(request.args.get("download", ""))
+    shown, result, refusal, errors = _for_period(download or _built(build))
+    if refusal is not None:
+        return render(template, refusal.status, period=shown, errors=errors, refusal=refusal,
+                      reports_at=request.endpoint, **shown_with)
+    if download is not None:
+        return result
+    return render(template, period=shown, errors={}, refusal=None, reports_at=request.endpoint, **shown_with,
+                  **result)
 
 
 def _one_row(schema, report_of, filename: str):
@@ -192,37 +226,53 @@ def _one_row(schema, report_of, filename: str):
     return download
 
 
+def _streamed(schema, rows_of, filename: str):
+    """A CSV of a report's rows, streamed as the API's."""
+    def download(period: dict):
+        return csv_export.stream(schema, rows_of, filename=_named(filename, period), bom=True, **period)
+
+    return download
+
+
 def _named(filename: str, period: dict) -> str:
     return "-".join([filename, *(str(period[key]) for key in ("start", "end") if period.get(key))])
+
+
+def _reconciliation_reports(session, period: dict) -> dict:
+    return {"reconciliation": finance.reconciliation(session, **period),
+            "commissions": finance.commissions_report(session, **period)}
+
+
+def _trial_balance_report(session, period: dict) -> dict:
+    return {"trial_balance": finance.trial_balance(session, **period)}
+
+
+def _period_reports(session, period: dict) -> dict:
+    """Every report of a period /console/finance shows."""
+    return {**_reconciliation_reports(session, period), **_trial_balance_report(session, period)}
+
+
+RECONCILIATION_DOWNLOADS = {
+    "reconciliation": _one_row(ReconciliationSchema, finance.reconciliation, "reconciliation"),
+    "commissions": _one_row(CommissionsReportSchema, finance.commissions_report, "commissions-report"),
+    "discrepancies": _streamed(DiscrepancySchema, finance.iter_discrepancies, "discrepancies"),
+}
+TRIAL_BALANCE_DOWNLOADS = {
+    "trial-balance": _streamed(TrialBalanceRowSchema, finance.iter_trial_balance, "trial-balance"),
+}
+PERIOD_DOWNLOADS = {**RECONCILIATION_DOWNLOADS, **TRIAL_BALANCE_DOWNLOADS}
 
 
 @bp.route("/finance/reconciliation")
 @page("finance")
 def reconciliation():
-    def build(session, period: dict) -> dict:
-        return {"report": finance.reconciliation(session, **period),
-                "commissions": finance.commissions_report(session, **period)}
-
-    return _report_page("console/finance/reconciliation.html", build, {
-        "reconciliation": _one_row(ReconciliationSchema, finance.reconciliation, "reconciliation"),
-        "commissions": _one_row(CommissionsReportSchema, finance.commissions_report, "commissions-report"),
-        "discrepancies": lambda period: csv_export.stream(
-            DiscrepancySchema, finance.iter_discrepancies, filename=_named("discrepancies", period), bom=True,
-            **period),
-    })
+    return _report_page("console/finance/reconciliation.html", _reconciliation_reports, RECONCILIATION_DOWNLOADS)
 
 
 @bp.route("/finance/trial-balance")
 @page("finance")
 def trial_balance():
-    def build(session, period: dict) -> dict:
-        return {"report": finance.trial_balance(session, **period)}
-
-    return _report_page("console/finance/trial_balance.html", build, {
-        "trial-balance": lambda period: csv_export.stream(
-            TrialBalanceRowSchema, finance.iter_trial_balance, filename=_named("trial-balance", period), bom=True,
-            **period),
-    })
+    return _report_page("console/finance/trial_balance.html", _trial_balance_report, TRIAL_BALANCE_DOWNLOADS)
 
 
 @bp.route("/finance/statements/<distributor_id>")

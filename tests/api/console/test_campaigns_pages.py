@@ -265,3 +265,128 @@ def test_two_clerks_launching_at_once_launch_the_campaign_once(app, tenant):
         run_due(tenant_id=tenant.id)
     shown = tenant.admin.get(f"/v1/admin/campaigns/{made['id']}", expect=200).get_json()
     assert shown["status"] == "completed" and shown["granted"] == 3
+
+
+# --- a draft's row in the list: its dry run and its launch, as on its page ----------------------------------
+
+def row_of(page: str, campaign_id: str) -> str:
+    """The list's row standing for one campaign (its data-id element)."""
+    found = re.search(rf'<tr data-id="{campaign_id}"[^>]*>.*?</tr>', page, re.S)
+    assert found, campaign_id
+    return found.group(0)
+
+
+def form_in_row(browser, campaign_id: str, action: str):
+    """The form of `action` inside the campaign's row on the list."""
+    page = browser.get("/console/campaigns").get_data(as_text=True)
+    [form] = [form for form in forms_of(row_of(page, campaign_id), "/console/campaigns") if action in form.actions]
+    return form
+
+
+def test_each_draft_carries_its_launch_and_dry_run_in_its_row_and_others_do_not(admin_console, tenant):
+    audience = three_customers(tenant)
+    draft = api_campaign(tenant, audience["id"], {"kind": "grant_points", "points": 5}, name="Later")
+    finished = api_campaign(tenant, audience["id"], {"kind": "grant_points", "points": 5}, name="Done")
+    api_launch(tenant, finished["id"])
+
+    page = admin_console.get("/console/campaigns").get_data(as_text=True)
+
+    [launch] = [form for form in forms_of(row_of(page, draft["id"])) if "launch" in form.actions]
+    assert launch.method == "post" and launch.fields["csrf_token"] and launch.fields["form_version"]
+    assert 'data-action="dry-run"' in row_of(page, draft["id"])
+    assert 'data-action="launch"' not in row_of(page, finished["id"])
+    assert 'data-action="dry-run"' not in row_of(page, finished["id"])
+
+
+def test_a_dry_run_from_the_list_shows_the_cost_in_the_drafts_row_and_grants_nothing(admin_console, tenant):
+    audience = three_customers(tenant)
+    template = coupon_template(tenant, amount_off=1250)
+    made = api_campaign(tenant, audience["id"], {"kind": "grant_coupon", "coupon_template_id": template["id"]})
+    other = api_campaign(tenant, audience["id"], {"kind": "grant_points", "points": 5}, name="Other")
+    dry_run = form_in_row(admin_console, made["id"], "dry-run")
+
+    response = admin_console.get(dry_run.action, query_string={**dry_run.fields, "dry_run": made["id"]})
+
+    page = response.get_data(as_text=True)
+    row = row_of(page, made["id"])
+    assert response.status_code == 200 and dry_run.method == "get"
+    assert figure(row, "eligible") == "3" and figure(row, "coupons") == "3" and figure(row, "cost") == "¥ 37.50"
+    assert "data-dry-run" not in row_of(page, other["id"])
+    assert tenant.admin.get(f"/v1/admin/campaigns/{made['id']}", expect=200).get_json()["status"] == "draft"
+    assert tenant.admin.get(f"/v1/admin/coupon-templates/{template['id']}", expect=200).get_json()["issued_count"] == 0
+
+
+def test_a_draft_launched_from_its_row_goes_on_to_its_page_as_from_the_detail_page(admin_console, tenant):
+    audience = three_customers(tenant)
+    made = api_campaign(tenant, audience["id"], {"kind": "grant_points", "points": 50})
+    form = form_in_row(admin_console, made["id"], "launch")
+
+    launched = admin_console.submit("/console/campaigns", "launch", form=form)
+
+    assert launched.status_code == 303
+    assert launched.headers["Location"].startswith(f"/console/campaigns/{made['id']}?")
+    assert "notice=launched" in launched.headers["Location"]
+    shown = tenant.admin.get(f"/v1/admin/campaigns/{made['id']}", expect=200).get_json()
+    assert shown["status"] == "completed" and shown["granted"] == 3
+    assert 'data-action="launch"' not in row_of(admin_console.get("/console/campaigns").get_data(as_text=True),
+                                                made["id"])
+
+
+def test_a_launch_form_from_the_list_older_than_a_launch_is_refused_at_its_row(admin_console, tenant):
+    audience = three_customers(tenant)
+    made = api_campaign(tenant, audience["id"], {"kind": "grant_points", "points": 50})
+    other_tab = form_in_row(admin_console, made["id"], "launch")
+    api_launch(tenant, made["id"])
+
+    response = admin_console.submit("/console/campaigns", "launch", form=other_tab)
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and 'data-reason="stale_form"' in page
+    row = row_of(page, made["id"])  # the list again, the campaign as it is now
+    assert 'class="refused-row"' in row and 'data-status="completed"' in row and 'data-action="launch"' not in row
+    shown = tenant.admin.get(f"/v1/admin/campaigns/{made['id']}", expect=200).get_json()
+    assert shown["status"] == "completed" and shown["granted"] == 3
+
+
+def test_a_launch_from_the_list_without_the_csrf_token_is_refused(admin_console, tenant):
+    audience = three_customers(tenant)
+    made = api_campaign(tenant, audience["id"], {"kind": "grant_points", "points": 50})
+    form = form_in_row(admin_console, made["id"], "launch")
+    fields = dict(form.fields)
+    fields.pop("csrf_token")
+
+    response = admin_console.post(form.action, fields)
+
+    assert response.status_code == 400 and 'data-reason="csrf_failed"' in response.get_data(as_text=True)
+    assert tenant.admin.get(f"/v1/admin/campaigns/{made['id']}", expect=200).get_json()["status"] == "draft"
+
+
+def test_finance_dry_runs_from_the_list_but_has_no_launch_there_and_may_not_launch_from_it(app, tenant,
+                                                                                            admin_console):
+    audience = three_customers(tenant)
+    made = api_campaign(tenant, audience["id"], {"kind": "grant_points", "points": 50})
+    admins_form = form_in_row(admin_console, made["id"], "launch")
+    finance = signed_in(app, new_key(tenant, "finance"))
+    listed = finance.get("/console/campaigns").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', listed).group(1)
+
+    costed = finance.get("/console/campaigns", query_string={"dry_run": made["id"]})
+    launched = finance.post(admins_form.action, {**admins_form.fields, "csrf_token": token})
+
+    assert 'data-action="launch"' not in row_of(listed, made["id"])
+    assert 'data-action="dry-run"' in row_of(listed, made["id"])
+    assert costed.status_code == 200 and figure(row_of(costed.get_data(as_text=True), made["id"]), "points") == "150"
+    assert launched.status_code == 403 and 'data-reason="forbidden"' in launched.get_data(as_text=True)
+    assert tenant.admin.get(f"/v1/admin/campaigns/{made['id']}", expect=200).get_json()["status"] == "draft"
+
+
+def test_on_its_page_a_drafts_actions_sit_inside_the_element_carrying_its_id(admin_console, tenant):
+    audience = three_customers(tenant)
+    made = api_campaign(tenant, audience["id"], {"kind": "grant_points", "points": 50})
+
+    page = admin_console.get(f"/console/campaigns/{made['id']}").get_data(as_text=True)
+
+    [element] = re.findall(rf'<(\w+)[^>]* data-id="{made["id"]}"', page)
+    inside = re.search(rf'<{element}[^>]* data-id="{made["id"]}"[^>]*>(.*)</{element}>', page, re.S).group(1)
+    assert 'data-action="launch"' in inside and 'data-action="dry-run"' in inside
+    assert 'data-status="draft"' in inside

@@ -5,6 +5,7 @@ balance, and every report as CSV with a byte-order mark, the same columns and ro
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 
@@ -371,3 +372,111 @@ def test_the_finance_page_speaks_the_clerks_language(app, tenant, language, word
     page = browser.get("/console/finance").get_data(as_text=True)
 
     assert all(word in page for word in words), language
+
+
+# --- /console/finance itself: the reports of the period chosen in its form ----------------------------------
+
+def section(page: str, name: str) -> str:
+    found = re.search(rf'<section [^>]*data-section="{name}"[^>]*>.*?</section>', page, re.S)
+    assert found, name
+    return found.group(0)
+
+
+def period_form(page: str):
+    [form] = [form for form in forms_of(page, "/console/finance") if "show-period" in form.actions]
+    return form
+
+
+def downloads(page: str) -> dict[str, str]:
+    """Each report's CSV link on the page, by its data-report."""
+    return {report: html.unescape(href) for href, report in
+            re.findall(r'href="([^"]+)" data-action="download-csv" data-report="([^"]+)"', page)}
+
+
+def test_the_finance_page_shows_the_reconciliation_and_the_trial_balance_of_the_period_chosen(clerk, tenant,
+                                                                                               distributor):
+    pay_by_hand(tenant, withdraw(distributor, 3000))
+    form = period_form(clerk.get("/console/finance").get_data(as_text=True))
+
+    response = clerk.get(form.action, query_string={**form.fields, "from": "2000-01-01", "to": "2100-01-01"})
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and form.method == "get" and form.action == "/console/finance"
+    assert 'name="from" type="date" value="2000-01-01"' in page and 'name="to" type="date" value="2100-01-01"' in page
+    assert re.search(r'data-figure="withdrawals-paid"><dt>[^<]*</dt><dd>¥ 30.00', section(page, "reconciliation"))
+    assert 'data-highlight="none"' in section(page, "discrepancies")
+    assert re.search(r'data-figure="report-accrued"><dt>[^<]*</dt><dd>¥ 100.00', section(page, "commissions-report"))
+    assert 'data-account="commissions:expense"' in section(page, "trial-balance")
+    assert 'data-action="run-settlement"' in page and 'data-section="withdrawals"' in page  # all the rest stays
+
+
+def test_the_finance_pages_reports_are_of_the_period_chosen_and_this_month_by_default(clerk, tenant, distributor):
+    pay_by_hand(tenant, withdraw(distributor, 3000))
+
+    long_ago = clerk.get("/console/finance", query_string={"from": "2000-01-01", "to": "2000-02-01"})
+    default = clerk.get("/console/finance").get_data(as_text=True)
+
+    assert re.search(r'data-figure="withdrawals-paid"><dt>[^<]*</dt><dd>¥ 0.00',
+                     section(long_ago.get_data(as_text=True), "reconciliation"))
+    assert re.search(r'data-figure="withdrawals-paid"><dt>[^<]*</dt><dd>¥ 30.00', section(default, "reconciliation"))
+    shown = period_form(default).fields
+    assert shown["from"].endswith("-01") and shown["to"].endswith("-01") and shown["from"] < shown["to"]
+    assert f"from={shown['from']}" in downloads(default)["reconciliation"]
+
+
+def test_every_report_on_the_finance_page_downloads_as_the_apis_csv_of_its_period(clerk, tenant, distributor):
+    pay_by_hand(tenant, withdraw(distributor, 3000))
+    period = {"from": "2000-01-01", "to": "2100-01-01"}
+    links = downloads(clerk.get("/console/finance", query_string=period).get_data(as_text=True))
+
+    csvs = {report: read_csv(clerk.get(link))[0] for report, link in links.items()}
+
+    assert set(links) == {"settlements", "withdrawals", "reconciliation", "discrepancies", "commissions",
+                          "trial-balance"}
+    for report in ("reconciliation", "discrepancies", "commissions", "trial-balance"):
+        assert links[report].startswith("/console/finance?") and "from=2000-01-01" in links[report], report
+    assert csvs["reconciliation"] == BOM + api_csv(tenant, "/v1/finance/reports/reconciliation", **period)
+    assert csvs["discrepancies"] == BOM + api_csv(tenant, "/v1/finance/reports/reconciliation/discrepancies",
+                                                  **period)
+    assert csvs["commissions"] == BOM + api_csv(tenant, "/v1/finance/reports/commissions", **period)
+    assert csvs["trial-balance"] == BOM + api_csv(tenant, "/v1/finance/reports/trial-balance", **period)
+
+
+def test_the_finance_page_highlights_the_periods_discrepancies(clerk, tenant, distributor):
+    paid = pay_by_hand(tenant, withdraw(distributor, 3000))
+    corrupt(tenant.id, "UPDATE withdrawals SET fee = fee + 1, net_amount = net_amount - 1 "
+            "WHERE tenant_id = :tenant_id AND id = :id", id=paid["id"])
+
+    page = clerk.get("/console/finance").get_data(as_text=True)
+
+    flagged = section(page, "discrepancies")
+    assert 'data-highlight="discrepancies"' in flagged and 'has-discrepancies' in flagged
+    assert re.search(rf'<tr class="discrepancy" data-discrepancy="fee_mismatch">.*?{paid["id"]}', flagged, re.S)
+
+
+def test_a_period_refused_on_the_finance_page_is_shown_at_its_fields_with_the_rest_of_the_page(clerk, distributor):
+    waiting = withdraw(distributor, 2000)
+
+    malformed = clerk.get("/console/finance", query_string={"from": "yesterday"})
+    backwards = clerk.get("/console/finance", query_string={"from": "2026-02-01", "to": "2026-01-01"})
+    download = clerk.get("/console/finance", query_string={"from": "yesterday", "download": "trial-balance"})
+
+    for response, field in ((malformed, "from"), (backwards, "to"), (download, "from")):
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422 and response.mimetype == "text/html"
+        assert f'data-error-for="{field}"' in page and 'data-reason="invalid_request"' in page
+        assert 'data-section="trial-balance"' not in page and 'data-action="approve-withdrawal"' in row_of(
+            page, waiting["id"])
+
+
+def test_a_withdrawal_moved_from_the_finance_page_comes_back_to_the_period_shown(clerk, tenant, distributor):
+    waiting = withdraw(distributor, 5000)
+    period = {"from": "2000-01-01", "to": "2100-01-01"}
+    page = clerk.get("/console/finance", query_string=period).get_data(as_text=True)
+    [approve] = [form for form in forms_of(row_of(page, waiting["id"])) if "approve-withdrawal" in form.actions]
+
+    approved = clerk.post(approve.action, approve.fields)
+
+    assert approved.status_code == 303 and "notice=withdrawal_approved" in approved.headers["Location"]
+    assert "from=2000-01-01" in approved.headers["Location"] and "to=2100-01-01" in approved.headers["Location"]
+    assert withdrawal_of(tenant, waiting)["status"] == "approved"
