@@ -31,7 +31,7 @@ PostgreSQL only: callers keep their portable path for SQLite.
 from __future__ import annotations
 
 import re
-from collections import namedtuple
+from collections import OrderedDict, namedtuple
 from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple
@@ -210,19 +210,25 @@ def _form_of(statement: TextClause | TextualSelect, dialect) -> _DriverForm:
 # Running a statement on libpq, past psycopg's cursor. A cursor's execute converts the query and its
 # parameters, asks its prepared-statement cache, sends, fetches and checks: about 60 µs of CPU a statement on
 # this machine, against some 45 for the send and wait themselves. And a transaction's first statement waits
-# for a BEGIN of its own first: a round trip, some 150 µs of CPU between this process and the server. Here the
-# statement is prepared once per connection under a name of ours, and when it opens the transaction it travels
-# with its BEGIN (and, the first time, its Parse) in one message, in libpq's pipeline mode.
+# for a BEGIN of its own first: a round trip, some 150 µs of CPU between this process and the server. Here a
+# statement seen twice on a connection is prepared there under a name of ours (once is not enough: set-up
+# work runs many statements once each, and would fill the connection with plans nobody reuses), the least
+# recently used of them deallocated past `_PREPARED_KEPT` (a first cut prepared on first sight up to a fixed
+# cap: under gunicorn the benchmark's set-up filled it, the hot statements went unnamed, and PostgreSQL spent a
+# fifth of its CPU planning them on every run); and a statement that opens its transaction travels
+# with its BEGIN (and any Parse or DEALLOCATE) in one message, in libpq's pipeline mode.
 
 
 class _ConnectionState:
-    """What the driver keeps per psycopg connection: the names of the statements prepared on it, and one
-    Transformer to dump parameters and load rows (psycopg's own cursor makes one per cursor)."""
+    """What the driver keeps per psycopg connection: the statements prepared on it (least recently used
+    first), how often each statement was run, and one Transformer to dump parameters and load rows (psycopg's
+    own cursor makes one per cursor)."""
 
-    __slots__ = ("prepared", "named", "transformer")
+    __slots__ = ("prepared", "runs", "named", "transformer")
 
     def __init__(self, raw: PsycopgConnection):
-        self.prepared: dict[tuple[bytes, tuple[int, ...]], bytes] = {}
+        self.prepared: OrderedDict[tuple[bytes, tuple[int, ...]], bytes] = OrderedDict()
+        self.runs: OrderedDict[tuple[bytes, tuple[int, ...]], int] = OrderedDict()
         self.named = 0  # names given on this connection: a name is never reused, even after a DEALLOCATE ALL
         self.transformer = Transformer(raw)
         # psycopg forgets its own prepared statements with a DEALLOCATE ALL (after every rollback of an open
@@ -239,7 +245,9 @@ class _ConnectionState:
         manager.clear = clear
 
 
-_PREPARED_KEPT = 200  # per connection; beyond it a statement is sent unnamed (parsed and planned each time)
+_PREPARED_KEPT = 100  # per connection, as psycopg's own cache: a plan of a large CTE holds server memory
+_RUNS_KEPT = 1000  # statements whose runs are counted per connection (most recently run)
+_PREPARE_ON_RUN = 2
 _FORMATS: dict[int, list] = {}
 
 
@@ -269,26 +277,37 @@ def _run(raw: PsycopgConnection, form: _DriverForm, values: dict):
         begin = raw._get_tx_start_command() if (
             not raw.autocommit and pgconn.transaction_status == TransactionStatus.IDLE) else None
         name = state.prepared.get(key)
-        prepare = name is None and len(state.prepared) < _PREPARED_KEPT
+        if name is not None:
+            state.prepared.move_to_end(key)
+            if begin is None:
+                pgconn.send_query_prepared(name, parameters, parameter_formats, Format.TEXT)
+                return _only(raw.wait(send_and_fetch(pgconn)), raw)
+        prepare = name is None and _count_run(state, key) >= _PREPARE_ON_RUN
+        evicted = None
         if prepare:
+            if len(state.prepared) >= _PREPARED_KEPT:
+                evicted = state.prepared.popitem(last=False)[1]
             state.named += 1
             name = b"fission_%d" % state.named
-        if begin is None and not prepare:
-            if name is None:
-                pgconn.send_query_params(form.positional, parameters, param_types=types,
-                                         param_formats=parameter_formats, result_format=Format.TEXT)
-            else:
-                pgconn.send_query_prepared(name, parameters, parameter_formats, Format.TEXT)
-            results = raw.wait(send_and_fetch(pgconn))
-            return _only(results, raw)
+        elif name is None and begin is None:
+            pgconn.send_query_params(form.positional, parameters, param_types=types,
+                                     param_formats=parameter_formats, result_format=Format.TEXT)
+            return _only(raw.wait(send_and_fetch(pgconn)), raw)
+        sent: list[str] = []  # what was sent before the statement, in order: each gives a result first
         pgconn.enter_pipeline_mode()
         try:
             if begin is not None:
                 pgconn.send_query_params(begin, None)
+                sent.append("begin")
+            if evicted is not None:
+                pgconn.send_query_params(b"DEALLOCATE " + evicted, None)
+                sent.append("deallocate")
             if prepare:
                 pgconn.send_prepare(name, form.positional, param_types=types)
+                sent.append("prepare")
+            if name is not None:
                 pgconn.send_query_prepared(name, parameters, parameter_formats, Format.TEXT)
-            else:  # past the prepared statements kept: unnamed, parsed and planned this once
+            else:  # seen once so far: unnamed, parsed and planned this once
                 pgconn.send_query_params(form.positional, parameters, param_types=types,
                                          param_formats=parameter_formats, result_format=Format.TEXT)
             pgconn.pipeline_sync()
@@ -297,12 +316,21 @@ def _run(raw: PsycopgConnection, form: _DriverForm, values: dict):
             if not _left_pipeline_mode(pgconn):
                 raw.close()  # results were left behind (the wait failed): no one can use it again; the pool
                 # sees it closed and replaces it
-        if prepare and results[1 if begin is not None else 0].status == ExecStatus.COMMAND_OK:
-            state.prepared[key] = name
-        for result in results[:-2]:  # the BEGIN and the Parse
+        for what, result in zip(sent, results, strict=False):  # the first failure aborted the rest
             if result.status == ExecStatus.FATAL_ERROR:
                 raise psycopg_errors.error_from_result(result, encoding=raw.info.encoding)
-        return _only(results[-2:-1], raw)
+            if what == "prepare":
+                state.prepared[key] = name
+        return _only(results[len(sent):len(sent) + 1], raw)
+
+
+def _count_run(state: _ConnectionState, key) -> int:
+    runs = state.runs.get(key, 0) + 1
+    state.runs[key] = runs
+    state.runs.move_to_end(key)
+    if len(state.runs) > _RUNS_KEPT:
+        state.runs.popitem(last=False)
+    return runs
 
 
 def _left_pipeline_mode(pgconn) -> bool:

@@ -1,6 +1,6 @@
-"""core.driver runs hot statements on libpq: prepared once per connection under its own names, and a statement
-that opens its transaction sent with its BEGIN in one round trip. What the session path gives stays: errors,
-rollback, autocommit, and statements that outlive psycopg's own DEALLOCATE ALL."""
+"""core.driver runs hot statements on libpq: prepared on a connection under its own names once run there twice,
+and a statement that opens its transaction sent with its BEGIN in one round trip. What the session path gives
+stays: errors, rollback, autocommit, and statements that outlive psycopg's own DEALLOCATE ALL."""
 
 import uuid
 
@@ -18,6 +18,10 @@ from tenants.customers.models import Customer
 COUNTED = text("SELECT count(*) AS n FROM customers WHERE tenant_id = :tenant_id AND openid LIKE 'driver-%'")
 ADDED = text("INSERT INTO customers (tenant_id, id, openid, provider, invite_code, created_at) "
              "VALUES (:tenant_id, :id, :openid, 'dev', :code, :now) RETURNING id")
+OTHER_TEXT = "SELECT count(*) AS n FROM customers WHERE tenant_id = :tenant_id AND openid LIKE 'driver-x%'"
+OTHER = text(OTHER_TEXT)
+NAMED = ("SELECT array_agg(statement) FROM pg_prepared_statements WHERE name LIKE 'fission%' "
+         "AND statement LIKE '%openid LIKE ''driver-%'")
 MISSPELT = text("SELECT no_such_column FROM customers WHERE tenant_id = :tenant_id")
 OURS = ("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'fission%' "
         "AND statement LIKE '%openid LIKE ''driver-%'")
@@ -31,6 +35,10 @@ def add(session, tenant_id, openid, customer_id=None):
 
 def count(session, tenant_id):
     return execute_on_driver(session, COUNTED, {"tenant_id": tenant_id}).one().n
+
+
+def other(session, tenant_id):
+    return execute_on_driver(session, OTHER, {"tenant_id": tenant_id}).one().n
 
 
 def prepared_of_ours(raw):
@@ -60,10 +68,12 @@ def test_a_failing_first_statement_leaves_the_connection_usable(tenant):
     # Fails as it opens its transaction (the BEGIN and the statement in one message): IntegrityError, as before.
     with pytest.raises(IntegrityError), unit_of_work() as session, tenant_scope(tenant.id):
         add(session, tenant.id, "driver-twin", taken)
-    # Fails as it is prepared (its Parse in the same message): the server's error, as SQLAlchemy raises it.
-    with pytest.raises(ProgrammingError, match="no_such_column"), unit_of_work() as session, \
-            tenant_scope(tenant.id):
-        execute_on_driver(session, MISSPELT, {"tenant_id": tenant.id})
+    # Fails unnamed (its first run), then as it is prepared (its second: the Parse in the same message): the
+    # server's error either way, as SQLAlchemy raises it.
+    for _ in range(2):
+        with pytest.raises(ProgrammingError, match="no_such_column"), unit_of_work() as session, \
+                tenant_scope(tenant.id):
+            execute_on_driver(session, MISSPELT, {"tenant_id": tenant.id})
     for _ in range(3):  # every pooled connection still works
         with unit_of_work() as session, tenant_scope(tenant.id):
             assert count(session, tenant.id) == 1
@@ -89,7 +99,7 @@ def test_a_rollback_that_deallocates_nothing_keeps_the_driver_s_statements(tenan
         raw = session.connection().connection.driver_connection
         raw.execute("SELECT 1", prepare=True)
         raw.rollback()  # psycopg deallocates all: from here it holds none of its own
-        assert count(session, tenant.id) == 0
+        assert count(session, tenant.id) == count(session, tenant.id) == 0  # prepared on its second run at most
         assert prepared_of_ours(raw) == 1
         raw.rollback()  # nothing of psycopg's to deallocate
         assert prepared_of_ours(raw) == 1
@@ -106,14 +116,20 @@ def test_in_autocommit_a_statement_commits_by_itself_with_no_begin(tenant):
         assert [customer.openid for customer in session.query(Customer)] == ["driver-alone"]
 
 
-def test_past_the_statements_a_connection_keeps_prepared_a_statement_runs_unnamed(tenant, monkeypatch):
-    monkeypatch.setattr(driver, "_PREPARED_KEPT", 0)
+def test_a_statement_is_prepared_on_its_second_run_and_the_least_recently_used_makes_room(tenant, monkeypatch):
+    monkeypatch.setattr(driver, "_PREPARED_KEPT", 1)
     with unit_of_work() as session, tenant_scope(tenant.id):
         raw = session.connection().connection.driver_connection
         raw.execute("SELECT 1", prepare=True)
         raw.rollback()  # none of ours is left
-        add(session, tenant.id, "driver-unnamed")  # opens the transaction: with its BEGIN, unnamed
-        assert count(session, tenant.id) == 1  # inside it: unnamed, on its own
+        add(session, tenant.id, "driver-once")  # opens the transaction, with its BEGIN: run once, unnamed
         assert prepared_of_ours(raw) == 0
+        assert count(session, tenant.id) == count(session, tenant.id) == 1  # the second run prepares it
+        assert prepared_of_ours(raw) == 1
+        assert [other(session, tenant.id) for _ in range(3)] == [0, 0, 0]  # prepared in its place
+        assert prepared_of_ours(raw) == 1
+        assert raw.execute(NAMED, prepare=False).fetchone()[0] == [OTHER_TEXT.replace(":tenant_id", "$1")]
+        assert count(session, tenant.id) == count(session, tenant.id) == 1  # back, the other one out
+        assert prepared_of_ours(raw) == 1
     with statement_by_statement() as session, tenant_scope(tenant.id):
         assert count(session, tenant.id) == 1
