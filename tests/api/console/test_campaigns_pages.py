@@ -131,11 +131,17 @@ def test_a_launch_is_followed_until_the_job_is_done_then_the_outcome_is_shown(ad
     assert 'data-action="launch"' not in done
 
 
-def test_the_list_shows_each_campaigns_status_and_outcome(admin_console, tenant):
+def a_draft_and_a_finished_campaign(tenant) -> tuple[dict, dict]:
+    """Two campaigns of five points to the same three customers: "Later", a draft, and "Done", launched."""
     audience = three_customers(tenant)
     draft = api_campaign(tenant, audience["id"], {"kind": "grant_points", "points": 5}, name="Later")
     finished = api_campaign(tenant, audience["id"], {"kind": "grant_points", "points": 5}, name="Done")
     api_launch(tenant, finished["id"])
+    return draft, finished
+
+
+def test_the_list_shows_each_campaigns_status_and_outcome(admin_console, tenant):
+    draft, finished = a_draft_and_a_finished_campaign(tenant)
 
     page = admin_console.get("/console/campaigns").get_data(as_text=True)
 
@@ -284,10 +290,7 @@ def form_in_row(browser, campaign_id: str, action: str):
 
 
 def test_each_draft_carries_its_launch_and_dry_run_in_its_row_and_others_do_not(admin_console, tenant):
-    audience = three_customers(tenant)
-    draft = api_campaign(tenant, audience["id"], {"kind": "grant_points", "points": 5}, name="Later")
-    finished = api_campaign(tenant, audience["id"], {"kind": "grant_points", "points": 5}, name="Done")
-    api_launch(tenant, finished["id"])
+    draft, finished = a_draft_and_a_finished_campaign(tenant)
 
     page = admin_console.get("/console/campaigns").get_data(as_text=True)
 

@@ -78,15 +78,22 @@ def test_the_commission_is_shrunk_by_refunds_and_settled_like_any(tenant):
     assert account(leader)["balance"]["available"] == 1500
 
 
-def test_a_member_paid_after_a_virtual_fill_earns_the_leader_too(tenant):
+def virtually_filled_with_a_seat_unpaid(tenant) -> tuple:
+    """A group of four that filled virtually at its deadline (the leader and one member paid, one seat still
+    unpaid and payable until its own timeout): the leader, its order and the unpaid order."""
     tenant.settings({"orders": {"unpaid_timeout_minutes": 120}})
     gb = campaign(tenant, price=1000, group_size=4, time_limit_minutes=30, virtual_fill_threshold="0.5",
                   leader_commission_rate="0.1")
-    _leader, first = started(tenant, gb)
+    leader, first = started(tenant, gb)
     group_id = first["group_buy"]["group_id"]
     joined(tenant, gb, group_id)
     _late, unpaid = joined(tenant, gb, group_id, paid=False)
     run_jobs_after(tenant, minutes=31)
+    return leader, first, unpaid
+
+
+def test_a_member_paid_after_a_virtual_fill_earns_the_leader_too(tenant):
+    _leader, _first, unpaid = virtually_filled_with_a_seat_unpaid(tenant)
     assert len(commissions(tenant)) == 1
 
     pay_offline(tenant, unpaid)
@@ -96,20 +103,14 @@ def test_a_member_paid_after_a_virtual_fill_earns_the_leader_too(tenant):
 
 
 def test_a_leader_refunded_in_full_after_a_virtual_fill_earns_nothing_on_seats_paid_later(tenant):
-    tenant.settings({"orders": {"unpaid_timeout_minutes": 120}})
-    gb = campaign(tenant, price=1000, group_size=4, time_limit_minutes=30, virtual_fill_threshold="0.5",
-                  leader_commission_rate="0.1")
-    leader, first = started(tenant, gb)
-    group_id = first["group_buy"]["group_id"]
-    joined(tenant, gb, group_id)
-    _late, unpaid = joined(tenant, gb, group_id, paid=False)
-    run_jobs_after(tenant, minutes=31)
+    leader, first, unpaid = virtually_filled_with_a_seat_unpaid(tenant)
     tenant.admin.post(f"/v1/admin/orders/{first['id']}/refunds", {}, expect=201)
 
     pay_offline(tenant, unpaid)
 
     assert len(commissions(tenant)) == 1 and commissions(tenant, order_id=unpaid["id"]) == []
-    assert [m["role"] for m in group(leader, group_id)["members"]] == ["leader", "member", "member"]
+    assert [m["role"] for m in group(leader, first["group_buy"]["group_id"])["members"]] == [
+        "leader", "member", "member"]
 
 
 def test_no_commission_at_a_rate_of_zero_nor_for_a_leader_who_left(tenant):
