@@ -100,19 +100,19 @@ def execute_on_driver(session: Session, statement: TextClause | TextualSelect, p
         if type(value) is list:
             values[name] = array_literal(value)
     raw = connection.connection.driver_connection
+    state = _state_of(raw)
     connection.dispatch.before_cursor_execute(connection, None, form.sql, values, None, False)
     try:
-        result = _run(raw, form, values)
+        result = _run(raw, state, form, values)
     except connection.dialect.loaded_dbapi.Error as error:
         if isinstance(error, psycopg_errors.InvalidSqlStatementName):
             # Our statements were deallocated behind psycopg's back: prepare them anew from the next call.
-            _state_of(raw).prepared.clear()
+            state.prepared.clear()
         # SQLAlchemy's own handling: the error wrapped as session.execute would raise it (IntegrityError, …),
         # and a connection found dead invalidated with the pool.
         connection._handle_dbapi_exception(error, form.sql, values, None, None)
     if form.row is None:  # plain text: its columns' names, read once
         form = _named(statement, form, tuple(result.fname(i).decode() for i in range(result.nfields)))
-    state = _state_of(raw)
     state.transformer.set_pgresult(result)
     if form.results:
         return DriverRows(form.names, [form.row._make(_converted(row, form.results))
@@ -260,9 +260,8 @@ def _state_of(raw: PsycopgConnection) -> _ConnectionState:
     return state
 
 
-def _run(raw: PsycopgConnection, form: _DriverForm, values: dict):
+def _run(raw: PsycopgConnection, state: _ConnectionState, form: _DriverForm, values: dict):
     """The statement's result (a libpq PGresult), or the driver's error raised."""
-    state = _state_of(raw)
     transformer = state.transformer
     formats = _FORMATS.get(len(form.order))
     if formats is None:
