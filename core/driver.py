@@ -6,7 +6,8 @@ result reads the cursor's description and builds its row metadata on every execu
 returns the order, its payment and its lines (some sixty columns), about three times the CPU of psycopg
 running it and fetching its rows. Here the statement is compiled once, to the server's own SQL (`$1`, …),
 prepared once per connection, and each execution goes to libpq with psycopg's adapters and nothing more (see
-`_run`: a statement that opens its transaction carries the BEGIN with it).
+`_run`: a statement that opens its transaction carries the BEGIN with it). A write whose rows nobody reads can
+be deferred (`defer_on_driver`): it travels with the transaction's next statement or its COMMIT.
 
 What the session path gives is kept:
 - the same connection and transaction as the session's (`Session.connection()`): the BEGIN a statement sends is
@@ -15,7 +16,8 @@ What the session path gives is kept:
 - the tenancy rule for SQL text (core/tenancy.py): the statement binds `:tenant_id`, to the current tenant;
 - SQLAlchemy's errors: a driver error is handed to the connection's own handling, so a unique violation is
   still an `IntegrityError` and a dead connection still invalidates the pool;
-- listeners of `before_cursor_execute` see the statement, with no cursor (tests count round trips with it);
+- listeners of `before_cursor_execute` see the statement as it is sent, with no cursor (tests count round trips
+  with it; a deferred statement that travels with another has `DEFERRED` as its context);
 - the types declared with `core.db.returning` and `bindparam(type_=…)` convert values as before.
 
 A list binds as the text form of a PostgreSQL array (`{"a","b"}`), which the statement casts
@@ -34,7 +36,7 @@ import re
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, NoReturn
 
 from psycopg import Connection as PsycopgConnection
 from psycopg import errors as psycopg_errors
@@ -42,8 +44,11 @@ from psycopg.adapt import PyFormat, Transformer
 from psycopg.generators import execute as send_and_fetch
 from psycopg.pq import ExecStatus, Format, TransactionStatus
 from psycopg.waiting import Wait
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import MultipleResultsFound, NoResultFound
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.sql.selectable import TextualSelect
 
@@ -84,7 +89,64 @@ _forms: dict[TextClause | TextualSelect, _DriverForm] = {}
 
 def execute_on_driver(session: Session, statement: TextClause | TextualSelect, parameters: dict) -> DriverRows:
     """Run `statement` (SQL text returning rows: a SELECT, or a write with RETURNING) in the session's
-    transaction, on psycopg directly; its rows as named tuples."""
+    transaction, on psycopg directly; its rows as named tuples. Statements deferred before it travel with it."""
+    connection, form, values = _prepared_call(session, statement, parameters)
+    raw = connection.connection.driver_connection
+    state = _state_of(raw)
+    call = _Call(form, values, *_dumped(state, form, values))
+    if state.deferred:
+        _announce(connection, state.deferred, alone=False)
+    connection.dispatch.before_cursor_execute(connection, None, form.sql, values, None, False)
+    try:
+        result = _run(raw, state, [*state.deferred, call]) if state.deferred else _run(raw, state, [call])
+    except connection.dialect.loaded_dbapi.Error as error:
+        _raise_wrapped(connection, state, error, form.sql)
+    if form.row is None:  # plain text: its columns' names, read once
+        form = _named(statement, form, tuple(result.fname(i).decode() for i in range(result.nfields)))
+    state.transformer.set_pgresult(result)
+    if form.results:
+        return DriverRows(form.names, [form.row._make(_converted(row, form.results))
+                                       for row in state.transformer.load_rows(0, result.ntuples, tuple)])
+    return DriverRows(form.names, state.transformer.load_rows(0, result.ntuples, form.row._make))
+
+
+def defer_on_driver(session: Session, statement: TextClause | TextualSelect, parameters: dict) -> None:
+    """Run `statement` in the session's transaction without waiting for it: it is sent with the transaction's
+    next statement on this connection (the driver's, in the same message; any other, just before it) or with its
+    COMMIT, in order. A round trip saved, for a write whose rows nobody reads.
+
+    Its failure is raised by whatever sends it (that next statement's call, or the commit), so only for a
+    statement whose errors nobody catches where it is called: one that fails rolls its transaction back whole,
+    and the transaction can no longer commit (see `_refuse_commit_after_a_failed_deferral`). A rollback
+    forgets it unsent. In autocommit it runs at once; elsewhere than PostgreSQL, at once through the session.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(statement, parameters)
+        return
+    connection, form, values = _prepared_call(session, statement, parameters)
+    raw = connection.connection.driver_connection
+    if raw.autocommit:
+        execute_on_driver(session, statement, parameters)
+        return
+    state = _state_of(raw)
+    parameters_dumped, types, formats = _dumped(state, form, values)
+    state.deferred.append(_Call(form, values, parameters_dumped, tuple(types), list(formats)))
+
+
+# Listeners of `before_cursor_execute` see a deferred statement when it is sent (its cursor None, as for every
+# statement of the driver's), with this as its context when it costs no round trip of its own: it travels with
+# the driver's next statement or the COMMIT, or after the first of the deferred statements sent together ahead
+# of a statement not the driver's (which is seen as a statement: their round trip).
+DEFERRED = "deferred: sent with another statement"
+
+
+def _announce(connection, calls: list[_Call], *, alone: bool) -> None:
+    for position, call in enumerate(calls):
+        context = None if alone and position == 0 else DEFERRED
+        connection.dispatch.before_cursor_execute(connection, None, call.form.sql, call.values, context, False)
+
+
+def _prepared_call(session: Session, statement, parameters: dict):
     connection = session.connection()
     form = _forms.get(statement)
     if form is None:
@@ -99,25 +161,19 @@ def execute_on_driver(session: Session, statement: TextClause | TextualSelect, p
     for name, value in values.items():
         if type(value) is list:
             values[name] = array_literal(value)
-    raw = connection.connection.driver_connection
-    state = _state_of(raw)
-    connection.dispatch.before_cursor_execute(connection, None, form.sql, values, None, False)
-    try:
-        result = _run(raw, state, form, values)
-    except connection.dialect.loaded_dbapi.Error as error:
-        if isinstance(error, psycopg_errors.InvalidSqlStatementName):
-            # Our statements were deallocated behind psycopg's back: prepare them anew from the next call.
-            state.prepared.clear()
-        # SQLAlchemy's own handling: the error wrapped as session.execute would raise it (IntegrityError, …),
-        # and a connection found dead invalidated with the pool.
-        connection._handle_dbapi_exception(error, form.sql, values, None, None)
-    if form.row is None:  # plain text: its columns' names, read once
-        form = _named(statement, form, tuple(result.fname(i).decode() for i in range(result.nfields)))
-    state.transformer.set_pgresult(result)
-    if form.results:
-        return DriverRows(form.names, [form.row._make(_converted(row, form.results))
-                                       for row in state.transformer.load_rows(0, result.ntuples, tuple)])
-    return DriverRows(form.names, state.transformer.load_rows(0, result.ntuples, form.row._make))
+    return connection, form, values
+
+
+def _raise_wrapped(connection, state: _ConnectionState, error: Exception, sql: str | None = None) -> NoReturn:
+    if isinstance(error, psycopg_errors.InvalidSqlStatementName):
+        # Our statements were deallocated behind psycopg's back: prepare them anew from the next call.
+        state.prepared.clear()
+    # SQLAlchemy's own handling: the error wrapped as session.execute would raise it (IntegrityError, …),
+    # and a connection found dead invalidated with the pool.
+    failed = getattr(error, "fission_statement", None)
+    connection._handle_dbapi_exception(error, failed.form.sql if failed else sql,
+                                       failed.values if failed else None, None, None)
+    raise error  # (_handle_dbapi_exception always raises)
 
 
 def array_literal(values: list) -> str:
@@ -221,16 +277,19 @@ def _form_of(statement: TextClause | TextualSelect, dialect) -> _DriverForm:
 
 class _ConnectionState:
     """What the driver keeps per psycopg connection: the statements prepared on it (least recently used
-    first), how often each statement was run, and one Transformer to dump parameters and load rows (psycopg's
-    own cursor makes one per cursor)."""
+    first), how often each statement was run, one Transformer to dump parameters and load rows (psycopg's
+    own cursor makes one per cursor), the statements deferred in its transaction, and whether one of them
+    failed there."""
 
-    __slots__ = ("prepared", "runs", "named", "transformer")
+    __slots__ = ("prepared", "runs", "named", "transformer", "deferred", "deferral_failed")
 
     def __init__(self, raw: PsycopgConnection):
         self.prepared: OrderedDict[tuple[bytes, tuple[int, ...]], bytes] = OrderedDict()
         self.runs: OrderedDict[tuple[bytes, tuple[int, ...]], int] = OrderedDict()
         self.named = 0  # names given on this connection: a name is never reused, even after a DEALLOCATE ALL
         self.transformer = Transformer(raw)
+        self.deferred: list[_Call] = []
+        self.deferral_failed = False
         # psycopg forgets its own prepared statements with a DEALLOCATE ALL (after every rollback of an open
         # transaction, and after a DROP, ALTER or DISCARD it runs), which takes ours too.
         manager = raw._prepared
@@ -243,6 +302,16 @@ class _ConnectionState:
             return deallocating
 
         manager.clear = clear
+
+
+class _Call(NamedTuple):
+    """A statement with its parameters, dumped for libpq."""
+
+    form: _DriverForm
+    values: dict  # as bound (for errors' messages)
+    parameters: list
+    types: tuple[int, ...]
+    formats: list
 
 
 _PREPARED_KEPT = 100  # per connection, as psycopg's own cache: a plan of a large CTE holds server memory
@@ -260,67 +329,110 @@ def _state_of(raw: PsycopgConnection) -> _ConnectionState:
     return state
 
 
-def _run(raw: PsycopgConnection, state: _ConnectionState, form: _DriverForm, values: dict):
-    """The statement's result (a libpq PGresult), or the driver's error raised."""
+def _dumped(state: _ConnectionState, form: _DriverForm, values: dict) -> tuple[list, tuple, list]:
     transformer = state.transformer
     formats = _FORMATS.get(len(form.order))
     if formats is None:
         formats = _FORMATS[len(form.order)] = [PyFormat.AUTO] * len(form.order)
     parameters = transformer.dump_sequence([values[name] for name in form.order], formats)
-    types, parameter_formats = transformer.types, transformer.formats
-    key = (form.positional, types)
+    return parameters, transformer.types, transformer.formats
+
+
+_COMMIT = None  # in a list of calls to `_run`: the COMMIT
+
+
+def _run(raw: PsycopgConnection, state: _ConnectionState, calls: list[_Call | None]):
+    """Send `calls` in order, in one message (with the BEGIN psycopg would send first, if they open the
+    transaction; `_COMMIT` for the COMMIT); the last statement's result (a libpq PGresult), or the first error
+    raised (its statement named on it as `fission_statement`). Whatever is sent, the deferred statements were
+    among it: they are no longer pending."""
     pgconn = raw.pgconn
     with raw.lock:
         if pgconn.pipeline_status:
             raise psycopg_errors.ProgrammingError("the driver does not run inside a psycopg pipeline")
         begin = raw._get_tx_start_command() if (
             not raw.autocommit and pgconn.transaction_status == TransactionStatus.IDLE) else None
-        name = state.prepared.get(key)
-        if name is not None:
-            state.prepared.move_to_end(key)
-            if begin is None:
-                pgconn.send_query_prepared(name, parameters, parameter_formats, Format.TEXT)
-                return _only(raw.wait(send_and_fetch(pgconn)), raw)
-        prepare = name is None and _count_run(state, key) >= _PREPARE_ON_RUN
-        evicted = None
-        if prepare:
-            if len(state.prepared) >= _PREPARED_KEPT:
-                evicted = state.prepared.popitem(last=False)[1]
-            state.named += 1
-            name = b"fission_%d" % state.named
-        elif name is None and begin is None:
-            pgconn.send_query_params(form.positional, parameters, param_types=types,
-                                     param_formats=parameter_formats, result_format=Format.TEXT)
-            return _only(raw.wait(send_and_fetch(pgconn)), raw)
-        sent: list[str] = []  # what was sent before the statement, in order: each gives a result first
-        pgconn.enter_pipeline_mode()
-        try:
-            if begin is not None:
-                pgconn.send_query_params(begin, None)
-                sent.append("begin")
-            if evicted is not None:
-                pgconn.send_query_params(b"DEALLOCATE " + evicted, None)
-                sent.append("deallocate")
-            if prepare:
-                pgconn.send_prepare(name, form.positional, param_types=types)
-                sent.append("prepare")
+        deferred = state.deferred
+        state.deferred = []
+        if begin is None and len(calls) == 1:
+            call = calls[0]
+            key = (call.form.positional, call.types)
+            name = state.prepared.get(key)
             if name is not None:
-                pgconn.send_query_prepared(name, parameters, parameter_formats, Format.TEXT)
+                state.prepared.move_to_end(key)
+                pgconn.send_query_prepared(name, call.parameters, call.formats, Format.TEXT)
+                return _only(raw.wait(send_and_fetch(pgconn)), raw, call)
+            if _count_run(state, key) < _PREPARE_ON_RUN:
+                pgconn.send_query_params(call.form.positional, call.parameters, param_types=call.types,
+                                         param_formats=call.formats, result_format=Format.TEXT)
+                return _only(raw.wait(send_and_fetch(pgconn)), raw, call)
+            counted = True  # its second run: prepared below
+        else:
+            counted = False
+        try:
+            return _pipelined(raw, state, begin, calls, counted=counted)
+        except psycopg_errors.Error as error:
+            if any(call is getattr(error, "fission_statement", None) for call in deferred):
+                state.deferral_failed = True  # raised where nobody expects it: the transaction must not commit
+            raise
+
+
+def _pipelined(raw: PsycopgConnection, state: _ConnectionState, begin: bytes | None, calls: list,
+               *, counted: bool):
+    pgconn = raw.pgconn
+    # What was sent, in order; each gives one result: ("begin" | "deallocate" | "commit", None),
+    # ("prepare", key and name), ("statement", the call).
+    sent: list[tuple[str, object]] = []
+    pgconn.enter_pipeline_mode()
+    try:
+        if begin is not None:
+            pgconn.send_query_params(begin, None)
+            sent.append(("begin", None))
+        for call in calls:
+            if call is _COMMIT:
+                pgconn.send_query_params(b"COMMIT", None)
+                sent.append(("commit", None))
+                continue
+            key = (call.form.positional, call.types)
+            name = state.prepared.get(key)
+            if name is not None:
+                state.prepared.move_to_end(key)
+            elif counted or _count_run(state, key) >= _PREPARE_ON_RUN:
+                if len(state.prepared) >= _PREPARED_KEPT:
+                    pgconn.send_query_params(b"DEALLOCATE " + state.prepared.popitem(last=False)[1], None)
+                    sent.append(("deallocate", None))
+                state.named += 1
+                name = state.prepared[key] = b"fission_%d" % state.named  # forgotten below if it fails
+                pgconn.send_prepare(name, call.form.positional, param_types=call.types)
+                sent.append(("prepare", (key, name)))
+            counted = False
+            if name is not None:
+                pgconn.send_query_prepared(name, call.parameters, call.formats, Format.TEXT)
             else:  # seen once so far: unnamed, parsed and planned this once
-                pgconn.send_query_params(form.positional, parameters, param_types=types,
-                                         param_formats=parameter_formats, result_format=Format.TEXT)
-            pgconn.pipeline_sync()
-            results = raw.wait(_through_sync(pgconn))
-        finally:
-            if not _left_pipeline_mode(pgconn):
-                raw.close()  # results were left behind (the wait failed): no one can use it again; the pool
-                # sees it closed and replaces it
-        for what, result in zip(sent, results, strict=False):  # the first failure aborted the rest
-            if result.status == ExecStatus.FATAL_ERROR:
-                raise psycopg_errors.error_from_result(result, encoding=raw.info.encoding)
-            if what == "prepare":
-                state.prepared[key] = name
-        return _only(results[len(sent):len(sent) + 1], raw)
+                pgconn.send_query_params(call.form.positional, call.parameters, param_types=call.types,
+                                         param_formats=call.formats, result_format=Format.TEXT)
+            sent.append(("statement", call))
+        pgconn.pipeline_sync()
+        results = raw.wait(_through_sync(pgconn))
+    finally:
+        if not _left_pipeline_mode(pgconn):
+            raw.close()  # results were left behind (the wait failed): no one can use it again; the pool
+            # sees it closed and replaces it
+    last = None
+    for position, ((what, detail), result) in enumerate(zip(sent, results, strict=False)):
+        if result.status not in (ExecStatus.FATAL_ERROR, ExecStatus.PIPELINE_ABORTED):
+            if what == "statement":
+                last = result
+            continue
+        # The first failure aborted the rest: statements prepared from here on were not.
+        for what_after, detail_after in sent[position:]:
+            if what_after == "prepare" and state.prepared.get(detail_after[0]) == detail_after[1]:
+                del state.prepared[detail_after[0]]
+        error = psycopg_errors.error_from_result(result, encoding=raw.info.encoding)
+        if what == "statement":
+            error.fission_statement = detail
+        raise error
+    return last if last is None else _only([last], raw, None)
 
 
 def _count_run(state: _ConnectionState, key) -> int:
@@ -340,10 +452,12 @@ def _left_pipeline_mode(pgconn) -> bool:
     return True
 
 
-def _only(results: list, raw: PsycopgConnection):
+def _only(results: list, raw: PsycopgConnection, call: _Call | None):
     (result,) = results
     if result.status == ExecStatus.FATAL_ERROR:
-        raise psycopg_errors.error_from_result(result, encoding=raw.info.encoding)
+        error = psycopg_errors.error_from_result(result, encoding=raw.info.encoding)
+        error.fission_statement = call
+        raise error
     if result.status not in (ExecStatus.TUPLES_OK, ExecStatus.COMMAND_OK):
         raise psycopg_errors.InternalError(f"unexpected result status {result.status!r} from the driver")
     return result
@@ -367,3 +481,66 @@ def _through_sync(pgconn):
         results.append(result)
         if result.status == ExecStatus.PIPELINE_SYNC:
             return results
+
+
+# Deferred statements go out before any other statement of their connection, with its COMMIT, or not at all
+# (a rollback). Listened for on every engine (SQLite's connections have no driver state: nothing to do).
+
+
+def _state_on(connection) -> _ConnectionState | None:
+    fairy = connection._dbapi_connection  # None once closed or invalidated
+    raw = fairy.driver_connection if fairy is not None and fairy.is_valid else None
+    return getattr(raw, "_fission_driver", None)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _send_deferred_before_other_statements(connection, cursor, statement, parameters, context, executemany):
+    if cursor is None:
+        return  # the driver's own: it sends what was deferred with it
+    state = _state_on(connection)
+    if state is not None and state.deferred:
+        _send_deferred(connection, state, commit=False)
+
+
+@event.listens_for(Engine, "commit")
+def _send_deferred_with_the_commit(connection):
+    state = _state_on(connection)
+    if state is None:
+        return
+    if state.deferral_failed:
+        _refuse_commit_after_a_failed_deferral(connection, state)
+    if state.deferred:
+        # Its COMMIT too: psycopg's own, which SQLAlchemy calls next, finds no transaction and sends nothing.
+        _send_deferred(connection, state, commit=True)
+
+
+@event.listens_for(Engine, "rollback")
+def _forget_deferred(connection):
+    state = _state_on(connection)
+    if state is not None:
+        state.deferred = []
+        state.deferral_failed = False
+
+
+@event.listens_for(Pool, "reset")
+def _forget_deferred_on_reset(dbapi_connection, *_):
+    state = getattr(getattr(dbapi_connection, "driver_connection", dbapi_connection), "_fission_driver", None)
+    if state is not None:
+        state.deferred = []
+        state.deferral_failed = False
+
+
+def _send_deferred(connection, state: _ConnectionState, *, commit: bool) -> None:
+    raw = connection._dbapi_connection.driver_connection
+    _announce(connection, state.deferred, alone=not commit)
+    try:
+        _run(raw, state, [*state.deferred, *((_COMMIT,) if commit else ())])
+    except connection.dialect.loaded_dbapi.Error as error:
+        _raise_wrapped(connection, state, error)
+
+
+def _refuse_commit_after_a_failed_deferral(connection, state: _ConnectionState) -> NoReturn:
+    """A deferred statement failed, and whoever called the statement that sent it went on (caught the error):
+    PostgreSQL would answer this transaction's COMMIT with a ROLLBACK and psycopg raise nothing. Refused."""
+    _raise_wrapped(connection, state, psycopg_errors.InFailedSqlTransaction(
+        "a deferred statement of this transaction failed: it was rolled back and cannot commit"), "COMMIT")

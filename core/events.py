@@ -145,6 +145,12 @@ def subscribe(event_type: type, handler: Handler) -> None:
         _handlers[event_type].append(handler)
 
 
+def has_handlers(event_type: type) -> bool:
+    """Whether publishing `event_type` would run anything (a publisher may skip reading what only its events
+    would carry)."""
+    return bool(_handlers.get(event_type))
+
+
 def publish(session: Session, event) -> None:
     """Run every handler of this event in the caller's transaction."""
     for handler in _handlers[type(event)]:

@@ -36,13 +36,14 @@ from datetime import datetime, timedelta
 from functools import wraps
 
 from flask import Response, g, make_response, request
-from sqlalchemy import Integer, String, Text, bindparam, delete, select, update
+from sqlalchemy import Integer, String, Text, bindparam, delete, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.exceptions import HTTPException
 
 from core import clock, faults
-from core.db import Base, enclosing_unit_of_work, insert_ignoring_conflicts, statement_by_statement
+from core.db import Base, UTCDateTime, enclosing_unit_of_work, insert_ignoring_conflicts, statement_by_statement
+from core.driver import defer_on_driver
 from core.errors import DomainError, InvalidRequest, http_error_body
 from core.tenancy import TenantScoped, current_tenant_id
 from core.writes import NewRow
@@ -336,9 +337,12 @@ def _run_and_record_together(view, args, kwargs, *, scope: str, key: str, finger
             if _worth_keeping(response):
                 # The claim and the response in one INSERT, the transaction's last statement: a key used before
                 # fails it (after the earlier request commits, if it is still running) and everything rolls back.
-                session.execute(_RECORD, {**_claim_values(scope, key, fingerprint), "locked_until": None,
-                                          "response_status": response.status_code,
-                                          "response_body": _kept_body(response, conceal)})
+                record = {**_claim_values(scope, key, fingerprint), "locked_until": None,
+                          "response_status": response.status_code, "response_body": _kept_body(response, conceal)}
+                if record["tenant_id"] is None:
+                    session.execute(_RECORD, record)
+                else:  # with the COMMIT, in one message; its failure raised by the commit, handled below alike
+                    defer_on_driver(session, _RECORD_WITH_THE_COMMIT, record)
     except IntegrityError as error:  # the key's record met an earlier one: everything rolled back
         return _earlier_outcome_or_raise(scope, key, fingerprint, error)
     except (DomainError, HTTPException) as error:  # rolled back: nothing happened and nothing was claimed
@@ -353,6 +357,11 @@ def _run_and_record_together(view, args, kwargs, *, scope: str, key: str, finger
 
 
 _RECORD = IdempotencyRecord.__table__.insert()
+_RECORD_WITH_THE_COMMIT = text(
+    "INSERT INTO idempotency_keys (tenant_id, scope, key, fingerprint, locked_until, response_status, "
+    "response_body, created_at) VALUES (:tenant_id, :scope, :key, :fingerprint, :locked_until, :response_status, "
+    ":response_body, :created_at)"
+).bindparams(bindparam("locked_until", type_=UTCDateTime()), bindparam("created_at", type_=UTCDateTime()))
 
 
 def _store_ours_or_replay(scope: str, key: str, fingerprint: str, response: Response, *,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, configure_mappers, make_transient_to_detache
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 
 from core.db import insert_together, returning
-from core.driver import aware_isoformat, execute_on_driver
+from core.driver import aware_isoformat, defer_on_driver
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,10 @@ def write_new(session: Session, objects: list, *, also: tuple[NewRow, ...] = ())
     if session.get_bind().dialect.name != "postgresql":
         insert_together(session, [_insert_of(row, sqlite.insert) for row in rows])
     else:
+        # Nothing reads its rows: it goes with the transaction's next statement or its COMMIT (a round trip
+        # saved), and a failure (a unique key met) is raised there, rolling everything back as before.
         statement, parameters = _written_together(rows)
-        execute_on_driver(session, statement, parameters)
+        defer_on_driver(session, statement, parameters)
     adopt(session, objects)
 
 

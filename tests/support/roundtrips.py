@@ -4,7 +4,9 @@ psycopg 3 sends `BEGIN` as a round trip of its own before the first statement of
 `COMMIT`/`ROLLBACK` as one each; SQLAlchemy's pool pre-ping is a `SELECT 1` on every checkout. A
 statement run as `executemany` is counted once per statement (psycopg pipelines the rows). A statement run
 by core/driver.py (seen with no cursor) that opens its transaction sends the `BEGIN` with it, in one round
-trip: that `BEGIN` is not counted.
+trip: that `BEGIN` is not counted. A statement the driver deferred, seen with `core.driver.DEFERRED` as its
+context, travels with another statement or the COMMIT: it is listed in `statements` and counted in `deferred`,
+not as a round trip.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from contextlib import contextmanager
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from core.driver import DEFERRED
+
 
 class RoundTrips:
     """What an engine sent while `counting()` was open: `total`, and the statements' SQL in `statements`."""
@@ -23,6 +27,7 @@ class RoundTrips:
         self.engine = engine
         self.kinds: Counter = Counter()
         self.statements: list[str] = []
+        self.deferred = 0  # statements sent with a later one: no round trip of their own
         self._on = False
         self._listeners = [
             (engine, "before_cursor_execute", self._statement),
@@ -39,8 +44,11 @@ class RoundTrips:
         if not getattr(connection.connection.dbapi_connection, "autocommit", False):
             self._count(kind)
 
-    def _statement(self, connection, cursor, statement, _parameters, _context, _executemany) -> None:
-        if self._on:
+    def _statement(self, connection, cursor, statement, _parameters, context, _executemany) -> None:
+        if self._on and context is DEFERRED:
+            self.deferred += 1
+            self.statements.append("(deferred) " + " ".join(statement.split())[:160])
+        elif self._on:
             raw = connection.connection.dbapi_connection
             opens = not raw.autocommit and int(raw.info.transaction_status) == 0  # IDLE: psycopg will BEGIN
             if opens and cursor is not None:
@@ -65,6 +73,7 @@ class RoundTrips:
     def reset(self) -> None:
         self.kinds.clear()
         self.statements.clear()
+        self.deferred = 0
 
     @contextmanager
     def counting(self):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core import clock, jobs
 from core.db import UTCDateTime, insert_ignoring_conflicts, returning
+from core.driver import defer_on_driver
 from core.tenancy import require_tenant_id
 from loyalty.referrals.models import Referral, ReferralDailyCount
 from loyalty.referrals.rules import amount_qualifies, local_day
@@ -54,8 +55,9 @@ def record_order_placed(session: Session, *, customer_id: str) -> None:
     """The funnel's `ordered`: when the invitee (if this customer is one) first placed an order."""
     if (require_tenant_id(), customer_id) in _not_invited:
         return
-    session.execute(_FIRST_ORDERED, {"tenant_id": require_tenant_id(), "invitee_id": customer_id,
-                                     "now": clock.now()})
+    # Nothing reads what it wrote: it goes with the checkout's next statement or its COMMIT.
+    defer_on_driver(session, _FIRST_ORDERED, {"tenant_id": require_tenant_id(), "invitee_id": customer_id,
+                                              "now": clock.now()})
 
 
 def record_order_paid(session: Session, *, customer_id: str, order_id: str, amount: int) -> None:

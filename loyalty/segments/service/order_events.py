@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from core import clock
+from core import clock, events
 from core.db import UTCDateTime, returning
-from core.driver import execute_on_driver
+from core.driver import defer_on_driver, execute_on_driver
 from core.tenancy import require_tenant_id
 from loyalty.segments.rules import DAY, Thresholds, stage_rules
 from loyalty.segments.service.lifecycle import StageChange, publish_changes, refresh_stages
@@ -139,16 +139,20 @@ def _in_one_statement(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _write_and_refresh(session: Session, statement, *, customer_id: str, values: dict) -> list[StageChange]:
+def _write_and_refresh(session: Session, statement, *, customer_id: str, values: dict) -> None:
     tenant_id, now = require_tenant_id(), clock.now()
     thresholds = lifecycle_thresholds(session)
     # The two-step path's refresh was an ORM statement, which flushed pending changes first: so does this.
     session.flush()
-    rows = execute_on_driver(session, statement, {**values, **_bounds(thresholds, now), "tenant_id": tenant_id,
-                                                 "customer_id": customer_id, "now": now}).rows
-    changes = [StageChange(*row) for row in rows]
+    parameters = {**values, **_bounds(thresholds, now), "tenant_id": tenant_id, "customer_id": customer_id,
+                  "now": now}
+    if not events.has_handlers(events.CustomerStageChanged):
+        # Its rows would only become events nobody handles: it goes with the transaction's next statement or
+        # its COMMIT (the payment's last statement: a round trip saved), its stage written all the same.
+        defer_on_driver(session, statement, parameters)
+        return
+    changes = [StageChange(*row) for row in execute_on_driver(session, statement, parameters).rows]
     publish_changes(session, changes, tenant_id=tenant_id)
-    return changes
 
 
 def _bounds(thresholds: Thresholds, now: datetime) -> dict:

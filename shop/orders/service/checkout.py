@@ -64,12 +64,14 @@ def place_order(*, customer_id: str, lines: list[dict], coupon_id: str | None = 
         with unit_of_work() as session:
             order = None if first_use else _placed_earlier(session, customer_id=customer_id,
                                                            request_key=request_key)
-            if order is None:
+            placed = order is None
+            if placed:
                 order = _create_order(session, customer_id=customer_id, lines=lines, coupon_id=coupon_id,
                                       points=points, request_key=request_key, voucher_code=voucher_code,
                                       group_buy=group_buy, claim=claim)
-                faults.reached("checkout.order_committed")  # (in tests: die right after this commit)
             credentials = config.stripe_credentials(session) if _awaits_intent(order) else None
+        if placed:
+            faults.reached("checkout.order_committed")  # (in tests: die right after this commit)
     except IntegrityError:
         # Two retries of one checkout raced past the look above (the idempotency claim had expired): the
         # unique key let one of them place the order and rolled this one back whole. Carry on with its order.

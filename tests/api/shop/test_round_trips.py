@@ -15,24 +15,27 @@ from tests.api.loyalty.referrals import enable_referrals, invite
 from tests.api.shop.builders import create_product, sku_id
 from tests.support.roundtrips import RoundTrips
 
-# Checkout: the stock taken and priced; order, lines, payment and the unpaid-timeout job together; in one
-# transaction. Payment: order and payment settled and read back with the lines (one statement:
-# shop/payments/offline.py), points earned (accounts locked and the entry with its lot in one statement),
-# segments' paid order and stage (one statement). A buyer nobody invited costs the referral funnel nothing
-# once a payment has found no referral for it (loyalty/referrals/service/qualifying.py). Each transaction's first
-# statement carries its BEGIN (core/driver.py), so neither request spends a round trip on it.
-PLAIN = {"checkout": 3, "payment": 4}
-# An invitee's orders keep the funnel's two statements: `ordered` at checkout, its referral read at payment.
-INVITED = {"checkout": 4, "payment": 5}
+# Checkout: the stock taken and priced; order, lines, payment and the unpaid-timeout job together, sent with the
+# COMMIT (nothing reads what they return: core.driver.defer_on_driver). Payment: order and payment settled and read
+# back with the lines (one statement: shop/payments/offline.py), points earned (accounts locked and the entry with
+# its lot in one statement), then the segments' paid order and stage (one statement) with the COMMIT, since no
+# handler reads the stage changes. A buyer nobody invited costs the referral funnel nothing once a payment has
+# found no referral for it (loyalty/referrals/service/qualifying.py). Each transaction's first statement carries
+# its BEGIN (core/driver.py), so neither request spends a round trip on it.
+PLAIN = {"checkout": 2, "payment": 3}
+# An invitee's orders keep the funnel's two statements: `ordered` at checkout (sent with the COMMIT, as the order's
+# insert), its referral read at payment.
+INVITED = {"checkout": 2, "payment": 4}
 # With a coupon, points and a buyer bound to a distributor: coupon terms and the spendable points (one sum), then
-# the coupon locked and the points held in one statement at checkout; at payment the distribution chain with the
-# products' commission overrides (one read), the commissions with their ledger posting (one statement, no
-# savepoint: shop/distribution/service/commissions.py), coupon used, the points' hold spent and the points earned
-# (one statement).
-LOADED = {"checkout": 6, "payment": 7}
-# With an Idempotency-Key on both: one round trip more per request, the stored response (checkout's claim is
-# a row of the order's statement; the payment's claim and response one INSERT in its transaction).
-KEYED = {"checkout": 4, "payment": 5}
+# the order's insert with the coupon locked and the points held (one statement) in one message at checkout; at
+# payment the distribution chain with the products' commission overrides (one read), the commissions with their
+# ledger posting (one statement, no savepoint: shop/distribution/service/commissions.py), coupon used, the points'
+# hold spent and the points earned (one statement).
+LOADED = {"checkout": 5, "payment": 6}
+# With an Idempotency-Key on both: checkout's claim is a row of the order's statement, and one round trip more
+# (the claim's own INSERT, before the order: core.idempotency); the payment's claim and response are one INSERT
+# sent with its COMMIT, no round trip more.
+KEYED = {"checkout": 3, "payment": 3}
 
 
 @pytest.fixture
