@@ -119,6 +119,7 @@ def defer_on_driver(session: Session, statement: TextClause | TextualSelect, par
     statement whose errors nobody catches where it is called: one that fails rolls its transaction back whole,
     and the transaction can no longer commit (see `_refuse_commit_after_a_failed_deferral`). A rollback
     forgets it unsent. In autocommit it runs at once; elsewhere than PostgreSQL, at once through the session.
+    Statements run on psycopg directly (core/bulk.py's COPY) do not send it first: not in the same transaction.
     """
     if session.get_bind().dialect.name != "postgresql":
         session.execute(statement, parameters)
