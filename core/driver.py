@@ -355,27 +355,30 @@ def _run(raw: PsycopgConnection, state: _ConnectionState, calls: list[_Call | No
             not raw.autocommit and pgconn.transaction_status == TransactionStatus.IDLE) else None
         deferred = state.deferred
         state.deferred = []
-        if begin is None and len(calls) == 1:
-            call = calls[0]
-            key = (call.form.positional, call.types)
-            name = state.prepared.get(key)
-            if name is not None:
-                state.prepared.move_to_end(key)
-                pgconn.send_query_prepared(name, call.parameters, call.formats, Format.TEXT)
-                return _only(raw.wait(send_and_fetch(pgconn)), raw, call)
-            if _count_run(state, key) < _PREPARE_ON_RUN:
-                pgconn.send_query_params(call.form.positional, call.parameters, param_types=call.types,
-                                         param_formats=call.formats, result_format=Format.TEXT)
-                return _only(raw.wait(send_and_fetch(pgconn)), raw, call)
-            counted = True  # its second run: prepared below
-        else:
-            counted = False
         try:
-            return _pipelined(raw, state, begin, calls, counted=counted)
+            return _sent(raw, state, begin, calls)
         except psycopg_errors.Error as error:
             if any(call is getattr(error, "fission_statement", None) for call in deferred):
                 state.deferral_failed = True  # raised where nobody expects it: the transaction must not commit
             raise
+
+
+def _sent(raw: PsycopgConnection, state: _ConnectionState, begin: bytes | None, calls: list):
+    pgconn = raw.pgconn
+    if begin is None and len(calls) == 1:  # one statement alone: no pipeline unless it is to be prepared
+        call = calls[0]
+        key = (call.form.positional, call.types)
+        name = state.prepared.get(key)
+        if name is not None:
+            state.prepared.move_to_end(key)
+            pgconn.send_query_prepared(name, call.parameters, call.formats, Format.TEXT)
+            return _only(raw.wait(send_and_fetch(pgconn)), raw, call)
+        if _count_run(state, key) < _PREPARE_ON_RUN:
+            pgconn.send_query_params(call.form.positional, call.parameters, param_types=call.types,
+                                     param_formats=call.formats, result_format=Format.TEXT)
+            return _only(raw.wait(send_and_fetch(pgconn)), raw, call)
+        return _pipelined(raw, state, None, calls, counted=True)  # its second run: prepared now
+    return _pipelined(raw, state, begin, calls, counted=False)
 
 
 def _pipelined(raw: PsycopgConnection, state: _ConnectionState, begin: bytes | None, calls: list,

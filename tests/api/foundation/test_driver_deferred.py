@@ -140,6 +140,19 @@ def test_a_deferred_failure_caught_by_whoever_sent_it_cannot_commit(tenant):
         assert count(session, tenant.id) == 1
 
 
+def test_a_deferred_failure_sent_ahead_of_a_session_statement_and_caught_cannot_commit(tenant):
+    with unit_of_work() as session, tenant_scope(tenant.id):
+        taken = defer_add(session, tenant.id, "later-first")
+    with pytest.raises(InternalError, match="cannot commit"), unit_of_work() as session, tenant_scope(tenant.id):
+        for n in range(2):  # the INSERT run twice on this connection: prepared, it goes alone with no pipeline
+            defer_add(session, tenant.id, f"later-{n}")
+            assert count(session, tenant.id) == n + 2
+        defer_add(session, tenant.id, "later-twin", taken)  # sent by itself, ahead of the query
+        with pytest.raises(IntegrityError, match="pk_customers"):
+            session.query(Customer).all()
+    assert openids(tenant.id) == ["later-first"]
+
+
 def test_in_autocommit_a_deferred_statement_runs_at_once(tenant):
     with statement_by_statement() as session, tenant_scope(tenant.id):
         defer_add(session, tenant.id, "later-alone")
