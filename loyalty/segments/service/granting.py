@@ -5,7 +5,7 @@ moves from `pending` to `granted` in the same transaction as the coupon or point
 either happens whole or not at all, whoever runs it and however often.
 
 Batches of one campaign run one at a time and in one chain: the campaign row is locked (SKIP LOCKED: a
-second runner leaves at once), and every job names the batch count it expects, so a late or repeated job
+second runner leaves after a few quick looks), and every job names the batch count it expects, so a late or repeated job
 finds the count moved on and does nothing. Each batch enqueues the next one and, 30 s later, a watch on it:
 should a worker die mid-batch, its transaction rolls back and the watch (written by the batch before, so
 committed) runs that batch itself. A watch that finds a batch in progress looks again later.
@@ -17,6 +17,7 @@ order). Order events lock points accounts and never cap rows, so they cannot dea
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, func, select, update
@@ -52,10 +53,7 @@ def grant_batch(session: Session, *, campaign_id: str, batches: int) -> str:
     """Grant to the next batch of a running campaign's pending recipients if it has had `batches` batches,
     then schedule the next batch or complete the campaign; returns what happened (`granted`, `completed`,
     `busy`: another runner holds it, `done`: the batch was done already or the campaign is not running)."""
-    campaign = session.scalars(
-        select(Campaign).where(Campaign.id == campaign_id).with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
+    campaign = _locked_unless_running_elsewhere(session, campaign_id)
     if campaign is None:
         return "busy"
     if campaign.status != "running" or campaign.batches != batches:
@@ -76,6 +74,27 @@ def grant_batch(session: Session, *, campaign_id: str, batches: int) -> str:
         return "granted"
     campaign.status, campaign.completed_at = "completed", now
     return "completed"
+
+
+# A lock on the campaign row held for a moment is no runner: a second launch's guarded UPDATE holds it while it
+# re-checks the row, just after the winning launch committed, which is when that launch's first batch runs (at
+# once, in-process). Taken for `busy` there, the batch was left to its watch, 30 s later (a CI run saw a launch
+# raced by three others still `running` with nothing granted). So the row is looked at a few times first; a
+# batch in progress holds it for a second or two, far longer.
+_LOOKS = 4
+_LOOK_AGAIN_AFTER_SECONDS = 0.05
+
+
+def _locked_unless_running_elsewhere(session: Session, campaign_id: str) -> Campaign | None:
+    for look in range(_LOOKS):
+        campaign = session.scalars(
+            select(Campaign).where(Campaign.id == campaign_id).with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+        if campaign is not None or look == _LOOKS - 1:
+            return campaign
+        time.sleep(_LOOK_AGAIN_AFTER_SECONDS)
+    return None
 
 
 def watch_batch(session: Session, *, campaign_id: str, batches: int) -> str:

@@ -1,8 +1,14 @@
 """Campaigns over HTTP: dry-run, launch, the frequency cap and the template's limits, and the outcome
 measured from real orders that use the campaign's coupons."""
 
+import threading
+
+import psycopg
 import pytest
 
+from core.db import unit_of_work
+from core.tenancy import tenant_scope
+from loyalty.segments.service import granting
 from tests.api.loyalty.segments.campaigns import campaign, coupon_template, dry_run, launch, segment, tagged
 from tests.api.loyalty.segments.shop import Shop
 
@@ -210,3 +216,24 @@ def test_finance_reads_campaigns_and_dry_runs_them_but_does_not_create_or_launch
     assert [r.status_code for r in refused] == [403] * len(refused)
     assert {r.get_json()["reason"] for r in refused} == {"forbidden"}
     assert tenant.admin.get(f"/v1/admin/campaigns/{created['id']}").get_json()["status"] == "draft"
+
+
+def test_a_batch_looks_past_a_momentary_lock_on_its_campaign_but_leaves_a_held_one(tenant, database_url):
+    # A second launch's guarded UPDATE holds the row for a moment just after the winner commits, when the winner's
+    # first batch runs: that is no runner, and the batch must not leave the campaign to its watch 30 s later.
+    created = campaign(tenant, segment(tenant, EVERYONE)["id"], {"kind": "grant_points", "points": 5})
+    assert launch(tenant, created["id"])["status"] == "completed"  # no members: done at once
+
+    def batch() -> str:
+        with unit_of_work() as session, tenant_scope(tenant.id):
+            return granting.grant_batch(session, campaign_id=created["id"], batches=0)
+
+    lock = "SELECT 1 FROM campaigns WHERE id = %s FOR UPDATE"
+    with psycopg.connect(database_url) as holder:
+        holder.execute(lock, [created["id"]])
+        threading.Timer(0.06, holder.rollback).start()
+        assert batch() == "done"  # it got the row once let go: the campaign is complete, nothing to do
+    with psycopg.connect(database_url) as holder:
+        holder.execute(lock, [created["id"]])
+        assert batch() == "busy"  # held throughout: another runner's, left to it
+        holder.rollback()
