@@ -98,7 +98,7 @@ def execute_on_driver(session: Session, statement: TextClause | TextualSelect, p
         _announce(connection, state.deferred, alone=False)
     connection.dispatch.before_cursor_execute(connection, None, form.sql, values, None, False)
     try:
-        result = _run(raw, state, [*state.deferred, call]) if state.deferred else _run(raw, state, [call])
+        result = _run(raw, state, [*state.deferred, call])
     except connection.dialect.loaded_dbapi.Error as error:
         _raise_wrapped(connection, state, error, form.sql)
     if form.row is None:  # plain text: its columns' names, read once
@@ -124,12 +124,11 @@ def defer_on_driver(session: Session, statement: TextClause | TextualSelect, par
     if session.get_bind().dialect.name != "postgresql":
         session.execute(statement, parameters)
         return
-    connection, form, values = _prepared_call(session, statement, parameters)
-    raw = connection.connection.driver_connection
-    if raw.autocommit:
+    if session.connection().connection.driver_connection.autocommit:
         execute_on_driver(session, statement, parameters)
         return
-    state = _state_of(raw)
+    connection, form, values = _prepared_call(session, statement, parameters)
+    state = _state_of(connection.connection.driver_connection)
     parameters_dumped, types, formats = _dumped(state, form, values)
     state.deferred.append(_Call(form, values, parameters_dumped, tuple(types), list(formats)))
 
