@@ -5,8 +5,8 @@ moves from `pending` to `granted` in the same transaction as the coupon or point
 either happens whole or not at all, whoever runs it and however often.
 
 Batches of one campaign run one at a time and in one chain: the campaign row is locked (SKIP LOCKED: a
-second runner leaves after a few quick looks), and every job names the batch count it expects, so a late or repeated job
-finds the count moved on and does nothing. Each batch enqueues the next one and, 30 s later, a watch on it:
+second runner leaves after a few quick looks), and every job names the batch count it expects, so a late or
+repeated job finds the count moved on and does nothing. Each batch enqueues the next one and, 30 s later, a watch on it:
 should a worker die mid-batch, its transaction rolls back and the watch (written by the batch before, so
 committed) runs that batch itself. A watch that finds a batch in progress looks again later.
 
@@ -86,15 +86,19 @@ _LOOK_AGAIN_AFTER_SECONDS = 0.05
 
 
 def _locked_unless_running_elsewhere(session: Session, campaign_id: str) -> Campaign | None:
-    for look in range(_LOOKS):
-        campaign = session.scalars(
-            select(Campaign).where(Campaign.id == campaign_id).with_for_update(skip_locked=True)
-            .execution_options(populate_existing=True)
-        ).one_or_none()
-        if campaign is not None or look == _LOOKS - 1:
+    for _ in range(_LOOKS - 1):
+        campaign = _locked_unless_held(session, campaign_id)
+        if campaign is not None:
             return campaign
         time.sleep(_LOOK_AGAIN_AFTER_SECONDS)
-    return None
+    return _locked_unless_held(session, campaign_id)
+
+
+def _locked_unless_held(session: Session, campaign_id: str) -> Campaign | None:
+    return session.scalars(
+        select(Campaign).where(Campaign.id == campaign_id).with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
 
 
 def watch_batch(session: Session, *, campaign_id: str, batches: int) -> str:
